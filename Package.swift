@@ -1,0 +1,107 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "FeeGate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "feegate", targets: ["feegate"]),
+        .library(name: "FeeGateCore", targets: ["FeeGateCore"]),
+        .library(name: "FeeGateStore", targets: ["FeeGateStore"]),
+        .library(name: "FeeGateGateway", targets: ["FeeGateGateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // System OpenSSL (libssl-dev): SHA-256, HMAC, secure random; later PKCS#12 and RSA signatures.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Pure domain: money, VAT, ledger rules. No SQL, no HTTP, no I/O.
+        .target(name: "FeeGateCore", swiftSettings: swiftSettings),
+        // Hashing, HMAC and randomness over OpenSSL.
+        .target(name: "FeeGateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        // The only user of GRDB: schema, migrations, the ledger store and its group-commit writer.
+        .target(
+            name: "FeeGateStore",
+            dependencies: [
+                "FeeGateCore",
+                "FeeGateCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The only user of Hummingbird: routes, auth, problem+json errors, DTOs.
+        .target(
+            name: "FeeGateGateway",
+            dependencies: [
+                "FeeGateCore",
+                "FeeGateStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        // Thin command-line front end: one file per subcommand.
+        .executableTarget(
+            name: "feegate",
+            dependencies: [
+                "FeeGateCore",
+                "FeeGateStore",
+                "FeeGateGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeeGateStoreTests",
+            dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FeeGateGatewayTests",
+            dependencies: [
+                "FeeGateCore", "FeeGateStore", "FeeGateGateway",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Drives the built `feegate` binary: crash safety under SIGKILL, tamper evidence with sqlite3.
+        .testTarget(
+            name: "FeeGateEndToEndTests",
+            dependencies: [
+                "FeeGateCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,82 @@
+import FeeGateStore
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Settings of the HTTP gateway.
+public struct GatewayConfiguration: Sendable {
+    /// Address to bind (default `127.0.0.1`: only this machine; use `0.0.0.0` behind a proxy).
+    public var host: String = "127.0.0.1"
+    /// TCP port (default 8080; 0 picks a free one).
+    public var port: Int = 8080
+    /// How often due pending transfers are voided.
+    public var pendingExpiryInterval: Duration = .seconds(1)
+
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Errors starting the gateway.
+public enum GatewayError: Error, CustomStringConvertible {
+    case missingResource(String)
+
+    public var description: String {
+        switch self {
+        case .missingResource(let name): return "the gateway's bundled resource \(name) is missing; rebuild or reinstall FeeGate"
+        }
+    }
+}
+
+/// Builds the gateway application. Tests call this directly (`app.test(.router)`), `feegate serve` runs it.
+///
+/// - Parameters:
+///   - store: the opened, migrated store.
+///   - configuration: bind address and timers.
+///   - logger: the application logger (requests get children carrying `hb.request.id`).
+///   - metrics: where `GET /metrics` reads from; `feegate serve` bootstraps swift-metrics with the same registry.
+///   - onServerRunning: called with the bound port once listening (useful with port 0).
+public func buildApplication(
+    store: GatewayStore, configuration: GatewayConfiguration, logger: Logger,
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(store: store, logger: logger, metrics: metrics)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+    app.addServices(PendingExpiryService(store: store, interval: configuration.pendingExpiryInterval, logger: logger))
+    return app
+}
+
+/// The router with every route and middleware.
+public func buildRouter(store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
+    guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
+        throw GatewayError.missingResource("openapi.json")
+    }
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        ProblemMiddleware()
+        LogRequestsMiddleware(.info)
+        MetricsMiddleware()
+    }
+    SystemController(openAPI: openAPI, metrics: metrics).addRoutes(to: router)
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))
+    LedgerController(store: store).addRoutes(to: v1)
+    return router
+}
+
+/// Builds and runs the gateway until SIGINT or SIGTERM (graceful shutdown). Used by `feegate serve`,
+/// so that the executable does not depend on Hummingbird itself.
+public func runGateway(
+    store: GatewayStore, configuration: GatewayConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws {
+    let app = try buildApplication(store: store, configuration: configuration, logger: logger, metrics: metrics, onServerRunning: onServerRunning)
+    try await app.runService()
+}

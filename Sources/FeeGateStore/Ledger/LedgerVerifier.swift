@@ -1,0 +1,195 @@
+import FeeGateCore
+import FeeGateCrypto
+import Foundation
+import GRDB
+
+/// What `feegate verify` found.
+public struct VerificationReport: Sendable {
+    /// One thing that is wrong, located precisely enough to look at with `sqlite3`.
+    public struct Problem: Sendable, CustomStringConvertible {
+        public let table: String
+        public let seq: Int64?
+        public let id: String?
+        public let message: String
+
+        public var description: String {
+            var location = table
+            if let seq { location += " seq \(seq)" }
+            if let id { location += " id \(id)" }
+            return "\(location): \(message)"
+        }
+    }
+
+    public var accounts: Int64 = 0
+    public var transfers: Int64 = 0
+    public var failures: Int64 = 0
+    public var debitsPosted: Int64 = 0
+    public var creditsPosted: Int64 = 0
+    public var problems: [Problem] = []
+
+    public var isIntact: Bool { problems.isEmpty }
+
+    /// The one-line summary printed when everything holds.
+    public var summary: String {
+        "ledger intact: \(accounts) accounts, \(transfers) transfers, \(failures) recorded failures; hash chains verified; "
+            + "Σ debits_posted = Σ credits_posted = \(debitsPosted) VND; every account's counters equal its transfers"
+    }
+}
+
+extension GatewayStore {
+    /// Recomputes every hash chain, checks that every transfer balances and that account counters
+    /// equal the sums of their transfers. Reads only; safe while the server runs.
+    public func verify(maxProblems: Int = 20) async throws -> VerificationReport {
+        try await mapErrors { try await writer.read { db in try LedgerVerifier(db: db, maxProblems: maxProblems).run() } }
+    }
+}
+
+/// The checks behind `feegate verify`.
+struct LedgerVerifier {
+    let db: Database
+    let maxProblems: Int
+    private var report = VerificationReport()
+
+    init(db: Database, maxProblems: Int) {
+        self.db = db
+        self.maxProblems = maxProblems
+    }
+
+    func run() throws -> VerificationReport {
+        var verifier = self
+        try verifier.checkChain(table: "account", columns: "seq, id, ledger, code, flags, operator_code, name, timestamp, hash") { row, seq in
+            let rawCode: UInt16 = row["code"]
+            guard let code = AccountCode(rawValue: rawCode) else { return nil }
+            let account = Account(
+                id: try LedgerRows.uuid(row, "id"), ledger: row["ledger"], code: code, flags: AccountFlags(rawValue: row["flags"]),
+                operatorCode: row["operator_code"], name: row["name"], timestamp: row["timestamp"])
+            return CanonicalEncoding.account(account, seq: seq)
+        }
+        try verifier.checkChain(table: "transfer", columns: LedgerRows.transferColumns + ", hash") { row, seq in
+            let rawCode: UInt16 = row["code"]
+            guard TransferCode(rawValue: rawCode) != nil else { return nil }
+            return CanonicalEncoding.transfer(try LedgerRows.transfer(row), seq: seq)
+        }
+        try verifier.checkChain(table: "transfer_failure", columns: "seq, id, result, timestamp, hash") { row, seq in
+            let raw: String = row["result"]
+            guard let result = TransferResult(rawValue: raw) else { return nil }
+            return CanonicalEncoding.failure(TransferFailure(id: try LedgerRows.uuid(row, "id"), result: result, timestamp: row["timestamp"]), seq: seq)
+        }
+        try verifier.checkTransfersBalance()
+        try verifier.checkCounters()
+        return verifier.report
+    }
+
+    private mutating func add(_ table: String, seq: Int64?, id: Data?, _ message: String) {
+        guard report.problems.count < maxProblems else { return }
+        let idText = id.flatMap { UUID(bytes: $0)?.uuidString.lowercased() } ?? id.map { Hex.encode($0) }
+        report.problems.append(.init(table: table, seq: seq, id: idText, message: message))
+    }
+
+    /// Walks a table in `seq` order. Each row's hash must equal SHA-256(previous row's stored hash ‖ its
+    /// canonical bytes), so an edited row is named itself, a deleted row is named by the gap it leaves,
+    /// and rows removed from the end are caught by the chain head.
+    private mutating func checkChain(table: String, columns: String, canonical: (Row, Int64) throws -> [UInt8]?) throws {
+        var previousHash = ChainHead.genesis
+        var expectedSeq: Int64 = 1
+        var count: Int64 = 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM \(table) ORDER BY seq")
+        while let row = try rows.next() {
+            let seq: Int64 = row["seq"]
+            let id = row["id"] as Data?
+            let stored = (row["hash"] as Data?).map(Array.init) ?? []
+            count += 1
+            if seq != expectedSeq {
+                add(table, seq: seq, id: id, seq > expectedSeq
+                    ? "rows \(expectedSeq)…\(seq - 1) are missing (deleted?): the chain jumps from seq \(expectedSeq - 1) to \(seq)"
+                    : "unexpected seq \(seq) (expected \(expectedSeq)): row inserted out of order?")
+            }
+            if let bytes = try canonical(row, seq) {
+                if Digest.sha256(previousHash + bytes) != stored {
+                    add(table, seq: seq, id: id, seq == expectedSeq
+                        ? "hash mismatch: the row's content was changed after it was written (or the row was inserted by hand)"
+                        : "hash mismatch: does not chain to the previous row (rows deleted before it or inserted by hand)")
+                }
+            } else {
+                add(table, seq: seq, id: id, "row holds an unknown code or result value (edited?)")
+            }
+            previousHash = stored
+            expectedSeq = seq + 1
+        }
+        let head = try ChainHead.load(db, table)
+        if head.seq != expectedSeq - 1 || head.hash != previousHash {
+            add(table, seq: head.seq, id: nil,
+                "chain head records \(head.seq) rows but the table ends at seq \(expectedSeq - 1): rows were deleted from the end or appended by hand")
+        }
+        switch table {
+        case "account": report.accounts = count
+        case "transfer": report.transfers = count
+        default: report.failures = count
+        }
+    }
+
+    /// Every transfer moves one amount between two existing, distinct accounts on its own ledger.
+    private mutating func checkTransfersBalance() throws {
+        let bad = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT t.seq, t.id,
+                  CASE WHEN d.id IS NULL THEN 'debit account does not exist'
+                       WHEN c.id IS NULL THEN 'credit account does not exist'
+                       WHEN t.debit_account_id = t.credit_account_id THEN 'debits and credits the same account'
+                       WHEN t.amount < 0 THEN 'negative amount'
+                       WHEN d.ledger <> t.ledger OR c.ledger <> t.ledger THEN 'ledger differs from its accounts'
+                       WHEN t.pending_id IS NOT NULL AND p.id IS NULL THEN 'names a pending transfer that does not exist'
+                  END AS problem
+                FROM transfer t
+                LEFT JOIN account d ON d.id = t.debit_account_id
+                LEFT JOIN account c ON c.id = t.credit_account_id
+                LEFT JOIN transfer p ON p.id = t.pending_id
+                WHERE problem IS NOT NULL
+                ORDER BY t.seq LIMIT ?
+                """, arguments: [maxProblems])
+        for row in bad { add("transfer", seq: row["seq"], id: row["id"], row["problem"]) }
+    }
+
+    /// Each account's four counters equal the effects of its transfers (see ``LedgerAudit``), and the books balance.
+    private mutating func checkCounters() throws {
+        let sums = try Row.fetchAll(
+            db,
+            sql: """
+                WITH effect AS (
+                  SELECT t.debit_account_id AS account,
+                    CASE WHEN t.flags & 2 THEN t.amount WHEN t.pending_id IS NOT NULL THEN -p.amount ELSE 0 END AS dpend,
+                    CASE WHEN t.flags & 2 THEN 0 WHEN t.pending_id IS NOT NULL THEN (CASE WHEN t.flags & 4 THEN t.amount ELSE 0 END) ELSE t.amount END AS dpost,
+                    0 AS cpend, 0 AS cpost
+                  FROM transfer t LEFT JOIN transfer p ON p.id = t.pending_id
+                  UNION ALL
+                  SELECT t.credit_account_id, 0, 0,
+                    CASE WHEN t.flags & 2 THEN t.amount WHEN t.pending_id IS NOT NULL THEN -p.amount ELSE 0 END,
+                    CASE WHEN t.flags & 2 THEN 0 WHEN t.pending_id IS NOT NULL THEN (CASE WHEN t.flags & 4 THEN t.amount ELSE 0 END) ELSE t.amount END
+                  FROM transfer t LEFT JOIN transfer p ON p.id = t.pending_id
+                )
+                SELECT a.seq, a.id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,
+                       COALESCE(SUM(e.dpend), 0) AS e_dpend, COALESCE(SUM(e.dpost), 0) AS e_dpost,
+                       COALESCE(SUM(e.cpend), 0) AS e_cpend, COALESCE(SUM(e.cpost), 0) AS e_cpost
+                FROM account a LEFT JOIN effect e ON e.account = a.id
+                GROUP BY a.id ORDER BY a.seq
+                """)
+        var totals = (dpend: Int64(0), dpost: Int64(0), cpend: Int64(0), cpost: Int64(0))
+        for row in sums {
+            let actual: [Int64] = [row["debits_pending"], row["debits_posted"], row["credits_pending"], row["credits_posted"]]
+            let expected: [Int64] = [row["e_dpend"], row["e_dpost"], row["e_cpend"], row["e_cpost"]]
+            let names = ["debits_pending", "debits_posted", "credits_pending", "credits_posted"]
+            for i in 0..<4 where actual[i] != expected[i] {
+                add("account", seq: row["seq"], id: row["id"], "\(names[i]) is \(actual[i]) but its transfers sum to \(expected[i])")
+            }
+            totals.dpend &+= actual[0]
+            totals.dpost &+= actual[1]
+            totals.cpend &+= actual[2]
+            totals.cpost &+= actual[3]
+        }
+        report.debitsPosted = totals.dpost
+        report.creditsPosted = totals.cpost
+        if totals.dpost != totals.cpost { add("account", seq: nil, id: nil, "Σ debits_posted \(totals.dpost) ≠ Σ credits_posted \(totals.cpost)") }
+        if totals.dpend != totals.cpend { add("account", seq: nil, id: nil, "Σ debits_pending \(totals.dpend) ≠ Σ credits_pending \(totals.cpend)") }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import FeeGateGateway
+import FeeGateStore
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+extension FeeGate {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the HTTP gateway on the embedded SQLite database.",
+            discussion: """
+                Migrates the database, then serves until SIGINT/SIGTERM (graceful shutdown).
+                Example: feegate serve --host 127.0.0.1 --port 8080 --db ./feegate.sqlite
+                Log level: --log-level or $LOG_LEVEL (trace, debug, info, notice, warning, error, critical).
+                """)
+
+        @Option(help: "Address to bind.") var host: String?
+        @Option(help: "TCP port (0 picks a free port and prints it).") var port: Int?
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: ArgumentHelp("Tariff directory (used from issue #3 on).", valueName: "dir")) var tariffs: String?
+        @Option(help: "Log level.") var logLevel: String?
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let levelName = logLevel ?? environment["LOG_LEVEL"] ?? "info"
+            guard let level = Logger.Level(rawValue: levelName) else { throw CLIError("unknown log level '\(levelName)'") }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardOutput(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            var logger = Logger(label: "feegate")
+            logger.logLevel = level
+
+            let store = try database.open(migrate: true)
+            var configuration = GatewayConfiguration()
+            configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
+            if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
+            let host = configuration.host
+            try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry) { [logger] port in
+                logger.notice("FeeGate listening", metadata: ["http.host": "\(host)", "http.port": "\(port)", "db.path": "\(store.path)"])
+            }
+        }
+    }
+}
