@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FeeGateStoreTests",
-            dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateCrypto"],
+            dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
