@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System OpenSSL (libssl-dev): SHA-256, HMAC, secure random; later PKCS#12 and RSA signatures.
@@ -35,6 +36,21 @@ let package = Package(
         ),
         // Pure domain: money, VAT, ledger rules. No SQL, no HTTP, no I/O.
         .target(name: "FeeGateCore", swiftSettings: swiftSettings),
+        // libqrencode (libqrencode-dev): QR symbol generation for VietQR images.
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // Tariffs as YAML data files and the quote engine (parking, bus, passes, fees, VAT by date).
+        .target(name: "FeeGateTariffs", dependencies: ["FeeGateCore", .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
+        // VietQR (NAPAS / EMVCo MPM) codec, bank list and payment references. Pure.
+        .target(name: "FeeGateVietQR", dependencies: ["FeeGateCore"], swiftSettings: swiftSettings),
+        // Verification of bank notification signatures (payOS, Casso, VNPAY, SePay).
+        .target(name: "FeeGateNotifications", dependencies: ["FeeGateCore", "FeeGateCrypto"], swiftSettings: swiftSettings),
+        // QR symbols as PNG images.
+        .target(name: "FeeGateQRImage", dependencies: ["CQREncode"], swiftSettings: swiftSettings),
+        // E-invoice, e-ticket and fee e-receipt documents, GDT XML, amounts in Vietnamese words. Pure.
+        .target(name: "FeeGateInvoicing", dependencies: ["FeeGateCore"], swiftSettings: swiftSettings),
+        // XMLDSig (enveloped, RSA-SHA256, C14N 1.0) signing and verification of invoice XML.
+        .target(
+            name: "FeeGateInvoiceSigning", dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateCrypto"], swiftSettings: swiftSettings),
         // Hashing, HMAC and randomness over OpenSSL.
         .target(name: "FeeGateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // The only user of GRDB: schema, migrations, the ledger store and its group-commit writer.
@@ -73,6 +89,12 @@ let package = Package(
                 "FeeGateCore",
                 "FeeGateStore",
                 "FeeGateGateway",
+                "FeeGateCrypto",
+                "FeeGateTariffs",
+                "FeeGateVietQR",
+                "FeeGateQRImage",
+                "FeeGateInvoicing",
+                "FeeGateInvoiceSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -81,6 +103,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateTariffsTests", dependencies: ["FeeGateCore", "FeeGateTariffs"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateVietQRTests", dependencies: ["FeeGateCore", "FeeGateVietQR", "FeeGateQRImage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeeGateNotificationsTests", dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateNotifications"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateQRImageTests", dependencies: ["FeeGateQRImage"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateInvoicingTests", dependencies: ["FeeGateCore", "FeeGateInvoicing"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeeGateInvoiceSigningTests",
+            dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateInvoiceSigning", "FeeGateCrypto"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FeeGateStoreTests",
             dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateCrypto", .product(name: "GRDB", package: "GRDB.swift")],

@@ -15,6 +15,9 @@ struct FeeGate: AsyncParsableCommand {
               feegate verify                     # prove the ledger is intact
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Operators.self, Ledger.self, Verify.self]
+        subcommands: [
+            Serve.self, Migrate.self, Keys.self, Operators.self, Ledger.self, Verify.self,
+            TariffCommand.self, QRCommand.self, InvoiceCommand.self,
+        ]
     )
 }

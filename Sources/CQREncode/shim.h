@@ -1,0 +1,4 @@
+#ifndef FEEGATE_CQRENCODE_SHIM_H
+#define FEEGATE_CQRENCODE_SHIM_H
+#include <qrencode.h>
+#endif
