@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeeGateGateway
 import FeeGateStore
+import FeeGateTariffs
 import Foundation
 import Logging
 import Metrics
@@ -19,7 +20,8 @@ extension FeeGate {
         @Option(help: "Address to bind.") var host: String?
         @Option(help: "TCP port (0 picks a free port and prints it).") var port: Int?
         @OptionGroup var database: DatabaseOptions
-        @Option(help: ArgumentHelp("Tariff directory (used from issue #3 on).", valueName: "dir")) var tariffs: String?
+        @Option(help: ArgumentHelp("Tariff directory, validated at start.", discussion: "Default: $FEEGATE_TARIFFS, else ./Tariffs.", valueName: "dir"))
+        var tariffs: String?
         @Option(help: "Log level.") var logLevel: String?
 
         func run() async throws {
@@ -35,6 +37,19 @@ extension FeeGate {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             var logger = Logger(label: "feegate")
             logger.logLevel = level
+
+            // Fail fast on broken tariff data rather than quoting wrong prices later.
+            let tariffDirectory = tariffs ?? environment["FEEGATE_TARIFFS"] ?? "./Tariffs"
+            if FileManager.default.fileExists(atPath: tariffDirectory) {
+                let catalog = try TariffCatalog.load(directory: tariffDirectory)
+                guard catalog.diagnostics.isEmpty else {
+                    for diagnostic in catalog.diagnostics { Output.error(diagnostic.formatted(root: tariffDirectory)) }
+                    throw CLIError("tariff data in \(tariffDirectory) has \(catalog.diagnostics.count) problem(s); fix them (see `feegate tariff check`)")
+                }
+                logger.notice("tariffs validated", metadata: ["tariffs.directory": "\(tariffDirectory)", "tariffs.files": "\(catalog.fileCount)"])
+            } else if tariffs != nil {
+                throw CLIError("tariff directory \(tariffDirectory) does not exist")
+            }
 
             let store = try database.open(migrate: true)
             var configuration = GatewayConfiguration()

@@ -65,3 +65,15 @@ struct CommandLineTests {
         #expect(help.stdout.contains("Example") || help.stdout.contains("example"), "\(command) --help has no example")
     }
 }
+
+@Suite("OpenAPI document")
+struct OpenAPIDocumentTests {
+    /// The contract validates with an independent OpenAPI 3.1 validator (openapi-spec-validator, from PyPI).
+    @Test func validatesWithOpenAPISpecValidator() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/FeeGateGateway/Resources/openapi.json").path
+        let out = try Tools.run("python3", ["-m", "openapi_spec_validator", file])
+        #expect(out.status == 0, "openapi-spec-validator failed (pip install -r scripts/test-requirements.txt): \(out.stdout) \(out.stderr)")
+        #expect(out.stdout.contains("OK"))
+    }
+}
