@@ -102,27 +102,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "FeeGateTariffsTests", dependencies: ["FeeGateCore", "FeeGateTariffs"], swiftSettings: swiftSettings),
-        .testTarget(name: "FeeGateVietQRTests", dependencies: ["FeeGateCore", "FeeGateVietQR", "FeeGateQRImage"], swiftSettings: swiftSettings),
+        // Test-only helpers (seeded generator, external tool runner, paths) shared by the test targets.
+        .target(name: "FeeGateTestSupport", path: "Tests/FeeGateTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore", "FeeGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateTariffsTests", dependencies: ["FeeGateCore", "FeeGateTariffs", "FeeGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateVietQRTests", dependencies: ["FeeGateCore", "FeeGateVietQR", "FeeGateQRImage", "FeeGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "FeeGateNotificationsTests", dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateNotifications"], swiftSettings: swiftSettings),
-        .testTarget(name: "FeeGateQRImageTests", dependencies: ["FeeGateQRImage"], swiftSettings: swiftSettings),
-        .testTarget(name: "FeeGateInvoicingTests", dependencies: ["FeeGateCore", "FeeGateInvoicing"], swiftSettings: swiftSettings),
+            name: "FeeGateNotificationsTests", dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateNotifications", "FeeGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateQRImageTests", dependencies: ["FeeGateQRImage", "FeeGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeeGateInvoicingTests", dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FeeGateInvoiceSigningTests",
-            dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateInvoiceSigning", "FeeGateCrypto"], swiftSettings: swiftSettings),
+            dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateInvoiceSigning", "FeeGateCrypto", "FeeGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FeeGateStoreTests",
-            dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateCrypto", .product(name: "GRDB", package: "GRDB.swift"), "FeeGateTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FeeGateGatewayTests",
             dependencies: [
                 "FeeGateCore", "FeeGateStore", "FeeGateGateway",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
+                .product(name: "HummingbirdTesting", package: "hummingbird"), "FeeGateTestSupport"],
             swiftSettings: swiftSettings
         ),
         // Drives the built `feegate` binary: crash safety under SIGKILL, tamper evidence with sqlite3.
@@ -133,8 +134,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+                .product(name: "NIOHTTP1", package: "swift-nio"), "FeeGateTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

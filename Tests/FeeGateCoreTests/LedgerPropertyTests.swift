@@ -1,19 +1,7 @@
 import FeeGateCore
+import FeeGateTestSupport
 import Foundation
 import Testing
-
-/// SplitMix64: a tiny seeded generator, so every failing sequence replays from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random workloads against the engine, checked against a model written here from the rules
 /// (not from the engine's code): posted/pending balances per account, and the set of committed ids.
@@ -37,7 +25,7 @@ struct LedgerPropertyTests {
 
     @Test(arguments: 1...12)
     func randomWorkloadsKeepTheBooksBalanced(seed: Int) throws {
-        var rng = SeededGenerator(seed: UInt64(seed) &* 7919)
+        var rng = SplitMix64(seed: UInt64(seed) &* 7919)
         var ledger = InMemoryLedger()
         let accounts = (0..<6).map { _ in UUID() }
         // Accounts 0–2 may not be overdrawn; 3–5 are unconstrained.

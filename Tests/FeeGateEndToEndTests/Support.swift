@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FeeGateTestSupport
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -19,50 +20,14 @@ enum Tools {
         return package.appendingPathComponent(".build/debug/feegate").path
     }
 
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// Runs a program to completion. A missing program is a test failure naming the package to install.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {
-        let path = try resolve(executable)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try ExternalTool.run(executable, arguments, environment: environment, install: executable.contains("/") ? "swift build --build-tests" : nil)
     }
 
-    static func feegate(_ arguments: [String]) throws -> Output { try run(feegate, arguments) }
+    static func feegate(_ arguments: [String]) throws -> CommandResult { try run(feegate, arguments) }
 
-    static func sqlite3(_ db: String, _ sql: String) throws -> Output { try run("sqlite3", [db, sql]) }
-
-    static func resolve(_ executable: String) throws -> String {
-        if executable.contains("/") {
-            guard FileManager.default.isExecutableFile(atPath: executable) else {
-                throw ToolMissing(message: "\(executable) is not built: run `swift build --build-tests` first")
-            }
-            return executable
-        }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(dir)/\(executable)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw ToolMissing(message: "\(executable) is not installed: `apt-get install -y \(executable == "sqlite3" ? "sqlite3" : executable)`")
-    }
-
-    struct ToolMissing: Error, CustomStringConvertible { let message: String; var description: String { message } }
+    static func sqlite3(_ db: String, _ sql: String) throws -> CommandResult { try run("sqlite3", [db, sql]) }
 }
 
 /// A `feegate serve` child process on a loopback port.
@@ -91,9 +56,9 @@ final class ServerProcess: @unchecked Sendable {
                 return
             }
             process.terminate()
-            lastError = Tools.ToolMissing(message: "server did not start on port \(port): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            lastError = ToolMissing(message: "server did not start on port \(port): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         }
-        throw lastError ?? Tools.ToolMissing(message: "server did not start")
+        throw lastError ?? ToolMissing(message: "server did not start")
     }
 
     private var processRef: Process?
@@ -147,12 +112,4 @@ enum HTTP {
     }
 }
 
-final class Scratch {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("feegate-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
+typealias Scratch = TemporaryDirectory

@@ -1,3 +1,4 @@
+import FeeGateTestSupport
 import Foundation
 import Testing
 

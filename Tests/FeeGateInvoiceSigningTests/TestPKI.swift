@@ -1,3 +1,4 @@
+import FeeGateTestSupport
 import Foundation
 import Testing
 
@@ -5,27 +6,11 @@ import Testing
 enum Tool {
     struct Result { let status: Int32; let output: String }
 
-    /// Absolute path of `name` on PATH (plus the Debian default locations), or a recorded failure.
-    static func path(_ name: String, install: String) throws -> String {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
-        for dir in dirs where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
-        throw ToolMissing(message: "'\(name)' is required by this test and was not found on PATH; install it with: \(install)")
-    }
-
-    struct ToolMissing: Error, CustomStringConvertible { let message: String; var description: String { message } }
+    static func path(_ name: String, install: String) throws -> String { try ExternalTool.path(name, install: install) }
 
     static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let result = try ExternalTool.run(executable, arguments, in: directory)
+        return Result(status: result.status, output: result.output)
     }
 
     static func openssl(_ arguments: [String], in directory: URL) throws {

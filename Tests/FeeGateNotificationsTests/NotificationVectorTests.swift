@@ -1,5 +1,6 @@
 import FeeGateCore
 import FeeGateCrypto
+import FeeGateTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import FeeGateQRImage
+import FeeGateTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import FeeGateCore
 import FeeGateStore
+import FeeGateTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -29,7 +30,7 @@ struct LedgerStoreTests {
         let clock = ManualClock(Self.t0)
         let store = try openFile(dir, clock: clock)
         var reference = InMemoryLedger()
-        var rng = SeededGenerator(seed: UInt64(seed))
+        var rng = SplitMix64(seed: UInt64(seed))
         let ids = (0..<5).map { _ in UUID() }
         let requests = ids.enumerated().map { i, id in
             AccountRequest(id: id, code: .control, flags: i < 2 ? .debitsMustNotExceedCredits : [], name: "acct \(i)")

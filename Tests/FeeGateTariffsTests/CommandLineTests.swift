@@ -1,4 +1,5 @@
 import FeeGateTariffs
+import FeeGateTestSupport
 import Foundation
 import Testing
 
@@ -22,22 +23,9 @@ struct CommandLineTests {
             FileManager.default.isExecutableFile(atPath: Self.toolPath),
             "the feegate tool is missing at \(Self.toolPath): run `swift build --build-tests` first",
             sourceLocation: sourceLocation)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.toolPath)
-        process.arguments = ["tariff"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["FEEGATE_TARIFFS"] = shippedTariffs.path
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try ExternalTool.run(Self.toolPath, ["tariff"] + arguments, environment: ["FEEGATE_TARIFFS": shippedTariffs.path],
+                                          install: "swift build --build-tests")
+        return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
     @Test("check: OK summary and exit 0 on the shipped tariffs")

@@ -1,3 +1,4 @@
+import FeeGateTestSupport
 import FeeGateCore
 import FeeGateVietQR
 import Testing

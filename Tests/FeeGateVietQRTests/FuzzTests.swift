@@ -1,3 +1,4 @@
+import FeeGateTestSupport
 import FeeGateVietQR
 import Testing
 

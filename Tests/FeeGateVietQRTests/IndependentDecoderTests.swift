@@ -1,6 +1,7 @@
 import FeeGateCore
 import FeeGateQRImage
 import FeeGateVietQR
+import FeeGateTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import FeeGateVietQR
+import FeeGateTestSupport
 import Foundation
 import Testing
 

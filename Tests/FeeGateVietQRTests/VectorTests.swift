@@ -1,5 +1,6 @@
 import FeeGateCore
 import FeeGateVietQR
+import FeeGateTestSupport
 import Foundation
 import Testing
 
