@@ -34,8 +34,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // Pure domain: money, VAT, ledger rules. No SQL, no HTTP, no I/O.
-        .target(name: "FeeGateCore", swiftSettings: swiftSettings),
+        // Pure domain: money, VAT, ledger rules. No SQL, no HTTP, no I/O (hashing only, for derived ids).
+        .target(name: "FeeGateCore", dependencies: ["FeeGateCrypto"], swiftSettings: swiftSettings),
         // libqrencode (libqrencode-dev): QR symbol generation for VietQR images.
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // Tariffs as YAML data files and the quote engine (parking, bus, passes, fees, VAT by date).

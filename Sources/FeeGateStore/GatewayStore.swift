@@ -16,6 +16,7 @@ public struct GatewayStore: Sendable {
     /// The database file path, or `:memory:`.
     public let path: String
     let clock: @Sendable () -> Int64
+    let knownAccounts = KnownAccounts()
 
     /// Tuning of the group-commit writer.
     public struct Options: Sendable {
