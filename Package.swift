@@ -51,6 +51,9 @@ let package = Package(
         // XMLDSig (enveloped, RSA-SHA256, C14N 1.0) signing and verification of invoice XML.
         .target(
             name: "FeeGateInvoiceSigning", dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateCrypto"], swiftSettings: swiftSettings),
+        // The operator flows (parking, transit, fees): quote, post to the ledger, record. No HTTP.
+        .target(
+            name: "FeeGateOperations", dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateStore", "FeeGateTariffs"], swiftSettings: swiftSettings),
         // Hashing, HMAC and randomness over OpenSSL.
         .target(name: "FeeGateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // The only user of GRDB: schema, migrations, the ledger store and its group-commit writer.
@@ -72,6 +75,8 @@ let package = Package(
             dependencies: [
                 "FeeGateCore",
                 "FeeGateStore",
+                "FeeGateOperations",
+                "FeeGateTariffs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,6 +95,7 @@ let package = Package(
                 "FeeGateStore",
                 "FeeGateGateway",
                 "FeeGateCrypto",
+                "FeeGateOperations",
                 "FeeGateTariffs",
                 "FeeGateVietQR",
                 "FeeGateQRImage",

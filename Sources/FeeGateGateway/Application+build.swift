@@ -1,3 +1,4 @@
+import FeeGateOperations
 import FeeGateStore
 import Foundation
 import Hummingbird
@@ -38,13 +39,14 @@ public enum GatewayError: Error, CustomStringConvertible {
 ///   - configuration: bind address and timers.
 ///   - logger: the application logger (requests get children carrying `hb.request.id`).
 ///   - metrics: where `GET /metrics` reads from; `feegate serve` bootstraps swift-metrics with the same registry.
+///   - operations: the operator flows (needs the tariffs); without it the operator API answers 503.
 ///   - onServerRunning: called with the bound port once listening (useful with port 0).
 public func buildApplication(
     store: GatewayStore, configuration: GatewayConfiguration, logger: Logger,
-    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), operations: OperatorServices? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(store: store, logger: logger, metrics: metrics)
+    let router = try buildRouter(store: store, logger: logger, metrics: metrics, operations: operations)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
@@ -55,7 +57,9 @@ public func buildApplication(
 }
 
 /// The router with every route and middleware.
-public func buildRouter(store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
+public func buildRouter(
+    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices? = nil
+) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
     }
@@ -68,6 +72,15 @@ public func buildRouter(store: GatewayStore, logger: Logger, metrics: Prometheus
     SystemController(openAPI: openAPI, metrics: metrics).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))
     LedgerController(store: store).addRoutes(to: v1)
+    if let operations {
+        OperatorController(services: operations).addRoutes(to: v1)
+    } else {
+        for path in ["parking/{rest}", "transit/{rest}", "fees/{rest}"] {
+            v1.on(RouterPath(path), method: .post) { _, _ -> Response in
+                throw Problem(status: .serviceUnavailable, code: "tariffs_not_loaded", detail: "the operator API needs tariff data: start feegate serve with --tariffs DIR")
+            }
+        }
+    }
     return router
 }
 
@@ -75,8 +88,9 @@ public func buildRouter(store: GatewayStore, logger: Logger, metrics: Prometheus
 /// so that the executable does not depend on Hummingbird itself.
 public func runGateway(
     store: GatewayStore, configuration: GatewayConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    operations: OperatorServices?, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
-    let app = try buildApplication(store: store, configuration: configuration, logger: logger, metrics: metrics, onServerRunning: onServerRunning)
+    let app = try buildApplication(
+        store: store, configuration: configuration, logger: logger, metrics: metrics, operations: operations, onServerRunning: onServerRunning)
     try await app.runService()
 }

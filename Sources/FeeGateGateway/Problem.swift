@@ -38,6 +38,14 @@ public struct Problem: HTTPResponseError, Sendable {
         Problem(status: .notFound, code: "not_found", detail: "\(what) not found")
     }
 
+    /// The standard reason phrase; statuses built from a bare code carry none.
+    static func title(for status: HTTPResponse.Status) -> String {
+        if !status.reasonPhrase.isEmpty { return status.reasonPhrase }
+        let phrases = [400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+                       422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"]
+        return phrases[status.code] ?? "HTTP \(status.code)"
+    }
+
     private struct Body: Encodable {
         let type: String
         let title: String
@@ -63,7 +71,7 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(
-            type: "urn:feegate:problem:\(code)", title: status.reasonPhrase, status: status.code, detail: detail, code: code,
+            type: "urn:feegate:problem:\(code)", title: Self.title(for: status), status: status.code, detail: detail, code: code,
             instance: request.uri.path, errors: errors.isEmpty ? nil : errors, extra: extra)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

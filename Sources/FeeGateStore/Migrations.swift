@@ -10,6 +10,9 @@ enum Migrations {
         migrator.registerMigration("0001-ledger-operators-keys") { db in
             try db.execute(sql: v0001)
         }
+        migrator.registerMigration("0002-operator-flows") { db in
+            try db.execute(sql: v0002)
+        }
         return migrator
     }
 
@@ -110,4 +113,136 @@ enum Migrations {
         CREATE TRIGGER chain_head_no_delete BEFORE DELETE ON chain_head
         BEGIN SELECT RAISE(ABORT, 'chain heads are never deleted'); END;
         """
+
+    // Operator flows (issue #4). Every money-moving request is kept with the hash of its body and the
+    // response it got, so a retry returns the original result and a different body is a conflict.
+    // Business rows are append-only; a stop, a deny-list change, a rider registration are new rows.
+    private static let v0002 = """
+        CREATE TABLE operation (
+            id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+            kind TEXT NOT NULL,
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            request_hash BLOB NOT NULL,
+            status INTEGER NOT NULL,
+            response TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE parking_session (
+            id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            zone TEXT NOT NULL,
+            plate TEXT NOT NULL,
+            vehicle TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            device_id TEXT,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX parking_session_plate ON parking_session(operator_code, zone, plate);
+        CREATE INDEX parking_session_started ON parking_session(operator_code, started_at);
+
+        CREATE TABLE parking_stop (
+            session_id BLOB PRIMARY KEY NOT NULL REFERENCES parking_session(id),
+            ended_at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            method TEXT NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount >= 0),
+            funded_by TEXT NOT NULL,
+            reference_amount INTEGER NOT NULL CHECK (reference_amount >= 0),
+            details TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE device_event (
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            event_id BLOB NOT NULL,
+            kind TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (operator_code, device_id, seq)
+        ) STRICT;
+
+        CREATE TABLE transit_tap (
+            id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            token_type TEXT NOT NULL,
+            token_hash BLOB NOT NULL,
+            route TEXT NOT NULL,
+            vehicle TEXT NOT NULL,
+            validator_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            service_day TEXT NOT NULL,
+            fare INTEGER NOT NULL CHECK (fare >= 0),
+            funded_by TEXT NOT NULL,
+            reference_amount INTEGER NOT NULL,
+            category TEXT NOT NULL,
+            capped INTEGER NOT NULL,
+            ticket_number INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX transit_tap_token_day ON transit_tap(token_hash, service_day);
+
+        CREATE TABLE transit_rider (
+            id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+            token_type TEXT NOT NULL,
+            token_hash BLOB NOT NULL,
+            category TEXT NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX transit_rider_token ON transit_rider(token_hash);
+
+        CREATE TABLE transit_pass (
+            id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            token_type TEXT NOT NULL,
+            token_hash BLOB NOT NULL,
+            product TEXT NOT NULL,
+            category TEXT NOT NULL,
+            route TEXT,
+            valid_month TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX transit_pass_token ON transit_pass(token_hash, valid_month);
+
+        CREATE TABLE deny_list (
+            seq INTEGER PRIMARY KEY,
+            token_type TEXT NOT NULL,
+            token_hash BLOB NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('deny', 'allow')),
+            reason TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX deny_list_token ON deny_list(token_hash, seq);
+
+        CREATE TABLE fee_payment (
+            id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            fee_code TEXT NOT NULL,
+            payer_name TEXT NOT NULL,
+            payer_id_hash BLOB,
+            amount INTEGER NOT NULL CHECK (amount >= 0),
+            receipt_number INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+
+        -- Gapless document numbers (tickets, receipts) per operator and year; the only mutable rows here.
+        CREATE TABLE counter (
+            name TEXT PRIMARY KEY NOT NULL,
+            value INTEGER NOT NULL
+        ) STRICT;
+        """ + ["operation", "parking_session", "parking_stop", "device_event", "transit_tap", "transit_rider", "transit_pass", "deny_list", "fee_payment"]
+        .map { table in
+            """
+            CREATE TRIGGER \(table)_append_only_update BEFORE UPDATE ON \(table)
+            BEGIN SELECT RAISE(ABORT, '\(table) is append-only: record a new row instead'); END;
+            CREATE TRIGGER \(table)_append_only_delete BEFORE DELETE ON \(table)
+            BEGIN SELECT RAISE(ABORT, '\(table) is append-only: record a new row instead'); END;
+            """
+        }.joined(separator: "\n")
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import FeeGateCrypto
 import FeeGateGateway
+import FeeGateOperations
 import FeeGateStore
 import FeeGateTariffs
 import Foundation
@@ -40,25 +42,58 @@ extension FeeGate {
 
             // Fail fast on broken tariff data rather than quoting wrong prices later.
             let tariffDirectory = tariffs ?? environment["FEEGATE_TARIFFS"] ?? "./Tariffs"
+            var engine: TariffEngine?
             if FileManager.default.fileExists(atPath: tariffDirectory) {
                 let catalog = try TariffCatalog.load(directory: tariffDirectory)
                 guard catalog.diagnostics.isEmpty else {
                     for diagnostic in catalog.diagnostics { Output.error(diagnostic.formatted(root: tariffDirectory)) }
                     throw CLIError("tariff data in \(tariffDirectory) has \(catalog.diagnostics.count) problem(s); fix them (see `feegate tariff check`)")
                 }
+                engine = try TariffEngine(catalog: catalog)
                 logger.notice("tariffs validated", metadata: ["tariffs.directory": "\(tariffDirectory)", "tariffs.files": "\(catalog.fileCount)"])
             } else if tariffs != nil {
                 throw CLIError("tariff directory \(tariffDirectory) does not exist")
+            } else {
+                logger.warning("no tariff directory: the operator API answers 503", metadata: ["tariffs.directory": "\(tariffDirectory)"])
             }
 
             let store = try database.open(migrate: true)
+            let operations = try engine.map { engine in
+                OperatorServices(store: store, tariffs: engine, tokenKey: try TokenKey.load(databasePath: store.path, environment: environment))
+            }
             var configuration = GatewayConfiguration()
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
             if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
             let host = configuration.host
-            try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry) { [logger] port in
+            try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry, operations: operations) { [logger] port in
                 logger.notice("FeeGate listening", metadata: ["http.host": "\(host)", "http.port": "\(port)", "db.path": "\(store.path)"])
             }
         }
+    }
+}
+
+/// The secret behind the keyed hashes of token values (card numbers, CCCD numbers).
+///
+/// `$FEEGATE_TOKEN_KEY` (64+ hex digits) wins; otherwise a random key is created once beside the
+/// database as `<db>.token-key` (mode 0600). Losing the key orphans deny-list entries, rider
+/// registrations and passes, so back it up with the database; never commit or log it.
+enum TokenKey {
+    static func load(databasePath: String, environment: [String: String]) throws -> [UInt8] {
+        if let hex = environment["FEEGATE_TOKEN_KEY"] {
+            guard let key = Hex.decode(hex), key.count >= 32 else { throw CLIError("FEEGATE_TOKEN_KEY must be at least 64 hex digits (32 bytes)") }
+            return key
+        }
+        let path = databasePath + ".token-key"
+        if let data = FileManager.default.contents(atPath: path) {
+            guard let key = Hex.decode(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 32 else {
+                throw CLIError("\(path) does not hold a 32-byte hex key")
+            }
+            return key
+        }
+        let key = SecureRandom.bytes(32)
+        guard FileManager.default.createFile(atPath: path, contents: Data(Hex.encode(key).utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError("cannot create the token key file \(path)")
+        }
+        return key
     }
 }

@@ -1,3 +1,5 @@
+import FeeGateOperations
+import Foundation
 import FeeGateStore
 import Hummingbird
 import Logging
@@ -15,6 +17,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
+        } catch let error as OperationsError {
+            throw Self.problem(for: error)
         } catch let error as StoreError {
             throw Self.problem(for: error, logger: context.logger)
         } catch let error as HTTPError {
@@ -33,6 +37,21 @@ struct ProblemMiddleware: RouterMiddleware {
         case .cannotOpen, .newerSchema, .notMigrated, .database:
             logger.error("store failure", metadata: ["error": "\(error)"])
             return Problem(status: .serviceUnavailable, code: "storage_unavailable", detail: "the ledger database is unavailable; nothing was written. Retry with the same ids.")
+        }
+    }
+
+    static func problem(for error: OperationsError) -> Problem {
+        let (status, code) = OperatorServices.classify(error)
+        switch error {
+        case .invalid(let field, let message):
+            let pointer = "/" + field.replacingOccurrences(of: ".", with: "/")
+            return Problem(status: HTTPResponse.Status(code: status), code: code, detail: error.description, errors: [.init(pointer: pointer, detail: message)])
+        case .denied(let reason):
+            return Problem(status: HTTPResponse.Status(code: 402), code: code, detail: error.description, extra: ["reason": reason])
+        case .ledgerRejected(let result, _):
+            return Problem(status: HTTPResponse.Status(code: status), code: code, detail: error.description, extra: ["result": result])
+        default:
+            return Problem(status: HTTPResponse.Status(code: status), code: code, detail: error.description)
         }
     }
 

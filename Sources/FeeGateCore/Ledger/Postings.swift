@@ -1,0 +1,55 @@
+import Foundation
+
+/// The ledger postings of FeeGate's business events, as pure functions.
+///
+/// Each event posts a linked chain (all legs or none) whose transfer ids derive from the event id,
+/// so re-processing the same event can never post twice. Amounts are VAT-inclusive prices split
+/// with ``VATRate/split(inclusive:)``; a VAT leg is written only when there is VAT.
+public enum Postings {
+    /// What a set of postings needs: the accounts to ensure, then the transfers to submit.
+    public struct Plan: Sendable, Equatable {
+        public var accounts: [AccountKey]
+        public var transfers: [TransferRequest]
+    }
+
+    /// A sale the customer paid through `channel` (`card`, `account`, `qr`, …):
+    /// `clearing(op, channel)` → `revenue(op, rate)` (before VAT) and → `vatPayable(op)` (VAT).
+    public static func customerSale(
+        event: UUID, operatorCode op: String, channel: String, price: Money, rate: VATRate, code: TransferCode, reference: String
+    ) -> Plan {
+        split(event: event, debit: .clearing(op, channel: channel), operatorCode: op, price: price, rate: rate, code: code, reference: reference)
+    }
+
+    /// A sale the customer does not pay (0 VND to them) but a funder does at `referenceAmount`:
+    /// `subsidyReceivable(op, funder)` → revenue/VAT. Always at least one transfer, so a zero-đồng
+    /// event is counted even when its reference amount is 0.
+    public static func fundedSale(
+        event: UUID, operatorCode op: String, funder: String, referenceAmount: Money, rate: VATRate, code: TransferCode, reference: String
+    ) -> Plan {
+        split(event: event, debit: .subsidyReceivable(op, funder: funder), operatorCode: op, price: referenceAmount, rate: rate, code: code,
+              reference: reference)
+    }
+
+    private static func split(
+        event: UUID, debit: AccountKey, operatorCode op: String, price: Money, rate: VATRate, code: TransferCode, reference: String
+    ) -> Plan {
+        let parts = rate.split(inclusive: price)
+        let revenue = AccountKey.revenue(op, vat: rate)
+        var accounts = [debit, revenue]
+        var transfers = [
+            TransferRequest(
+                id: DerivedID.transfer(event: event, purpose: "sale", leg: 0), debitAccountID: debit.id, creditAccountID: revenue.id,
+                amount: parts.beforeVAT.vnd, code: code, reference: reference)
+        ]
+        if parts.vat.vnd > 0 {
+            let vat = AccountKey.vatPayable(op)
+            accounts.append(vat)
+            transfers[0].flags.insert(.linked)
+            transfers.append(
+                TransferRequest(
+                    id: DerivedID.transfer(event: event, purpose: "sale", leg: 1), debitAccountID: debit.id, creditAccountID: vat.id,
+                    amount: parts.vat.vnd, code: .vat, reference: reference))
+        }
+        return Plan(accounts: accounts, transfers: transfers)
+    }
+}

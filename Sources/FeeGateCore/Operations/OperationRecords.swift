@@ -1,0 +1,154 @@
+import Foundation
+
+/// The stored outcome of a money-moving request: replayed verbatim when the same id comes again
+/// with the same body (TigerBeetle-style idempotency for the operator API).
+public struct OperationRecord: Sendable, Hashable {
+    public let id: UUID
+    /// `parking.start`, `parking.stop`, `transit.tap`, `transit.pass`, `transit.rider`, `fee.payment`.
+    public let kind: String
+    public let operatorCode: String
+    /// SHA-256 of the request's canonical JSON.
+    public let requestHash: [UInt8]
+    /// The HTTP status of the original response.
+    public let status: Int
+    /// The original response body (JSON).
+    public let response: String
+
+    public init(id: UUID, kind: String, operatorCode: String, requestHash: [UInt8], status: Int, response: String) {
+        self.id = id
+        self.kind = kind
+        self.operatorCode = operatorCode
+        self.requestHash = requestHash
+        self.status = status
+        self.response = response
+    }
+}
+
+/// Whether a write happened now or an earlier identical request is being replayed.
+public enum RecordOutcome: Sendable, Hashable {
+    case recorded
+    case replay(OperationRecord)
+}
+
+/// A parking stay as started by a meter, app, attendant handheld or camera.
+public struct ParkingSession: Sendable, Hashable {
+    public let id: UUID
+    public let operatorCode: String
+    public let zone: String
+    /// Normalised plate: upper-case letters and digits only (`29A-123.45` → `29A12345`).
+    public let plate: String
+    public let vehicle: String
+    /// Unix seconds.
+    public let startedAt: Int64
+    public let source: String
+    public let deviceID: String?
+
+    public init(id: UUID, operatorCode: String, zone: String, plate: String, vehicle: String, startedAt: Int64, source: String, deviceID: String?) {
+        self.id = id
+        self.operatorCode = operatorCode
+        self.zone = zone
+        self.plate = plate
+        self.vehicle = vehicle
+        self.startedAt = startedAt
+        self.source = source
+        self.deviceID = deviceID
+    }
+
+    /// Plates are compared without separators or case, as attendants and cameras write them differently.
+    public static func normalise(plate: String) -> String {
+        String(plate.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) })
+    }
+}
+
+/// The end of a parking stay and how it was settled.
+public struct ParkingStop: Sendable, Hashable {
+    public let sessionID: UUID
+    /// Unix seconds.
+    public let endedAt: Int64
+    /// `paid`, `exempt` or `awaiting_payment` (QR).
+    public let status: String
+    public let method: String
+    public let amount: Int64
+    public let fundedBy: String
+    public let referenceAmount: Int64
+    /// JSON with the quote, payment details and references (for display and audit).
+    public let details: String
+
+    public init(sessionID: UUID, endedAt: Int64, status: String, method: String, amount: Int64, fundedBy: String, referenceAmount: Int64, details: String) {
+        self.sessionID = sessionID
+        self.endedAt = endedAt
+        self.status = status
+        self.method = method
+        self.amount = amount
+        self.fundedBy = fundedBy
+        self.referenceAmount = referenceAmount
+        self.details = details
+    }
+}
+
+/// A bus validator tap, priced and posted.
+public struct TransitTap: Sendable, Hashable {
+    public let id: UUID
+    public let operatorCode: String
+    public let tokenType: String
+    /// Keyed hash (HMAC-SHA256) of the token value; the value itself is never stored.
+    public let tokenHash: [UInt8]
+    public let route: String
+    public let vehicle: String
+    public let validatorID: String
+    public let at: Int64
+    /// The fare day (`YYYY-MM-DD`) the tap counts towards for daily caps.
+    public let serviceDay: String
+    public let fare: Int64
+    public let fundedBy: String
+    public let referenceAmount: Int64
+    public let category: String
+    public let capped: Bool
+
+    public init(
+        id: UUID, operatorCode: String, tokenType: String, tokenHash: [UInt8], route: String, vehicle: String, validatorID: String, at: Int64,
+        serviceDay: String, fare: Int64, fundedBy: String, referenceAmount: Int64, category: String, capped: Bool
+    ) {
+        self.id = id
+        self.operatorCode = operatorCode
+        self.tokenType = tokenType
+        self.tokenHash = tokenHash
+        self.route = route
+        self.vehicle = vehicle
+        self.validatorID = validatorID
+        self.at = at
+        self.serviceDay = serviceDay
+        self.fare = fare
+        self.fundedBy = fundedBy
+        self.referenceAmount = referenceAmount
+        self.category = category
+        self.capped = capped
+    }
+}
+
+/// What a device's uploaded sequence numbers show.
+public struct DeviceReport: Sendable, Hashable {
+    public let deviceID: String
+    public let received: Int
+    public let lastSeq: Int64?
+    /// Missing sequence ranges, inclusive: an attendant cannot silently drop a session.
+    public let gaps: [ClosedRange<Int64>]
+
+    public init(deviceID: String, received: Int, lastSeq: Int64?, gaps: [ClosedRange<Int64>]) {
+        self.deviceID = deviceID
+        self.received = received
+        self.lastSeq = lastSeq
+        self.gaps = gaps
+    }
+
+    /// Gaps in the sorted sequence numbers `seqs`, counting from 1.
+    public static func gaps(in seqs: [Int64]) -> [ClosedRange<Int64>] {
+        var gaps: [ClosedRange<Int64>] = []
+        var expected: Int64 = 1
+        for seq in seqs {
+            if seq > expected { gaps.append(expected...(seq - 1)) }
+            expected = max(expected, seq + 1)
+        }
+        return gaps
+    }
+}

@@ -1,0 +1,88 @@
+import FeeGateCore
+import FeeGateStore
+import FeeGateTariffs
+import Foundation
+
+/// A public fee (phí, lệ phí) payment.
+public struct FeePaymentRequest: Codable, Sendable {
+    public let id: UUID
+    public let feeCode: String
+    public let payerName: String
+    public let payerIDNumber: String?
+    public let payment: ParkingPayment
+    /// If the client states an amount, it must equal the schedule's.
+    public let amount: Int64?
+    public let at: Int64
+
+    public init(id: UUID, feeCode: String, payerName: String, payerIDNumber: String?, payment: ParkingPayment, amount: Int64?, at: Int64) {
+        self.id = id
+        self.feeCode = feeCode
+        self.payerName = payerName
+        self.payerIDNumber = payerIDNumber
+        self.payment = payment
+        self.amount = amount
+        self.at = at
+    }
+}
+
+/// The wire form of a fee receipt (biên lai).
+struct FeeReceiptView: Codable {
+    let id: String
+    let feeCode: String
+    let amount: Int64
+    let payerName: String
+    let receipt: Receipt
+    let quote: QuoteSummary
+
+    struct Receipt: Codable {
+        let number: Int64
+        let year: String
+        let document: String
+    }
+
+    enum CodingKeys: String, CodingKey { case id, feeCode = "fee_code", amount, payerName = "payer_name", receipt, quote }
+}
+
+extension OperatorServices {
+    /// Collects a public fee at the schedule's amount and issues the next receipt number.
+    public func payFee(_ request: FeePaymentRequest, operatorCode: String) async throws -> OperationResponse {
+        // The request time is not part of the idempotency hash: a retry minutes later is the same payment.
+        let hash = try Self.requestHash(FeePaymentRequest(id: request.id, feeCode: request.feeCode, payerName: request.payerName,
+                                                          payerIDNumber: request.payerIDNumber, payment: request.payment, amount: request.amount, at: 0))
+        if let replay = try await replay(request.id, hash: hash) { return replay }
+        guard !request.payerName.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw OperationsError.invalid(field: "payer.name", message: "the payer's name is required on a fee receipt")
+        }
+        let quote: Quote
+        do {
+            quote = try tariffs.quoteFee(FeeQuoteRequest(code: request.feeCode, at: HanoiDateTime(epochSeconds: request.at)))
+        } catch {
+            throw OperationsError.tariff(error, field: "fee_code")
+        }
+        if let stated = request.amount, stated != quote.amount.vnd {
+            throw OperationsError.invalid(field: "amount", message: "fee \(request.feeCode) is \(quote.amount.vnd) VND by the schedule, not \(stated)")
+        }
+        guard ["card", "account"].contains(request.payment.method), request.payment.authorization?.isEmpty == false else {
+            throw OperationsError.invalid(field: "payment", message: "a fee is paid by card or account with the external authorization reference")
+        }
+        try await post(Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
+                                             rate: quote.vatRate, code: .publicFee, reference: "fee:\(request.id.uuidString.lowercased())"))
+        let year = String(HanoiDateTime(epochSeconds: request.at).localDate.description.prefix(4))
+        let payerHash = request.payerIDNumber.map { tokenHash(type: "person-id", value: $0) }
+        let (outcome, _) = try await store.recordFeePayment(
+            id: request.id, operatorCode: operatorCode, feeCode: request.feeCode, payerName: request.payerName, payerIDHash: payerHash,
+            amount: quote.amount.vnd, year: year
+        ) { number in
+            let view = FeeReceiptView(id: request.id.uuidString.lowercased(), feeCode: request.feeCode, amount: quote.amount.vnd, payerName: request.payerName,
+                                      receipt: .init(number: number, year: year, document: quote.document.rawValue), quote: QuoteSummary(quote))
+            return OperationRecord(id: request.id, kind: "fee.payment", operatorCode: operatorCode, requestHash: hash, status: 201,
+                                   response: (try? Self.json(view)) ?? "{}")
+        }
+        switch outcome {
+        case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
+        case .recorded:
+            guard let stored = try await store.operation(id: request.id) else { throw OperationsError.conflict("fee payment vanished") }
+            return OperationResponse(status: stored.status, body: stored.response, replayed: false)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import FeeGateCore
+import FeeGateCrypto
+import FeeGateStore
+import FeeGateTariffs
+import Foundation
+
+/// What a payment-intent service (issue #5) returns when a sale is to be paid by bank QR.
+public struct IssuedPaymentIntent: Sendable, Codable, Hashable {
+    public let intentID: String
+    public let reference: String
+    public let vietqr: String
+    public let expiresAt: String
+
+    public init(intentID: String, reference: String, vietqr: String, expiresAt: String) {
+        self.intentID = intentID
+        self.reference = reference
+        self.vietqr = vietqr
+        self.expiresAt = expiresAt
+    }
+
+    enum CodingKeys: String, CodingKey { case intentID = "intent_id", reference, vietqr, expiresAt = "expires_at" }
+}
+
+/// The seam to the bank-QR payment intents of issue #5: parking stops paid by QR create an intent
+/// here; the intent's notification processing posts the money when it arrives.
+public protocol PaymentIntentIssuer: Sendable {
+    func issueIntent(
+        id: UUID, operatorCode: String, amount: Money, vatRate: VATRate, code: TransferCode, purpose: String, expiresAt: Int64
+    ) async throws -> IssuedPaymentIntent
+}
+
+/// The stored response of a money-moving request, replayed verbatim on retry.
+public struct OperationResponse: Sendable, Equatable {
+    public let status: Int
+    public let body: String
+    /// `true` when this is the stored response of an earlier identical request.
+    public let replayed: Bool
+}
+
+/// The operator flows: parking sessions, bus taps, passes, rider registrations and public-fee
+/// payments. Each flow quotes from the tariffs, posts to the ledger with ids derived from the
+/// request, then records the request and its response, so retries are safe at every step.
+public struct OperatorServices: Sendable {
+    let store: GatewayStore
+    let tariffs: TariffEngine
+    let tokenKey: [UInt8]
+    let payments: (any PaymentIntentIssuer)?
+    let now: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - tokenKey: secret for the keyed hashes of token values (card numbers, CCCD): at least 32 bytes.
+    ///   - payments: the bank-QR intent service, or `nil` where QR is not configured (QR stops then get 503).
+    ///   - now: Unix seconds.
+    public init(store: GatewayStore, tariffs: TariffEngine, tokenKey: [UInt8], payments: (any PaymentIntentIssuer)? = nil,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.store = store
+        self.tariffs = tariffs
+        self.tokenKey = tokenKey
+        self.payments = payments
+        self.now = now
+    }
+
+    /// Keyed hash of a token value: the only form in which FeeGate keeps card numbers and CCCD numbers.
+    public func tokenHash(type: String, value: String) -> [UInt8] {
+        Digest.hmac(.sha256, key: tokenKey, message: Array("\(type):\(value)".utf8))
+    }
+
+    // MARK: - Shared steps
+
+    /// Hash of the request's canonical JSON (sorted keys), for idempotency.
+    static func requestHash(_ request: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Digest.sha256(Array(try encoder.encode(request)))
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// A stored response for `id`: replay it if the body is the same, else a conflict.
+    func replay(_ id: UUID, hash: [UInt8], conflict: String? = nil) async throws -> OperationResponse? {
+        guard let existing = try await store.operation(id: id) else { return nil }
+        guard existing.requestHash == hash else {
+            throw OperationsError.conflict(conflict ?? "id \(id.uuidString.lowercased()) was already used for a different \(existing.kind) request; use a new id")
+        }
+        return OperationResponse(status: existing.status, body: existing.response, replayed: true)
+    }
+
+    func response(_ outcome: RecordOutcome, status: Int, body: String) -> OperationResponse {
+        switch outcome {
+        case .recorded: return OperationResponse(status: status, body: body, replayed: false)
+        case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
+        }
+    }
+
+    /// Ensures the plan's accounts and posts its transfers; anything but `ok`/`exists` is an error.
+    func post(_ plan: Postings.Plan) async throws {
+        try await store.ensureAccounts(plan.accounts)
+        let results = try await store.submitTransfers(plan.transfers)
+        if let failed = results.first(where: { !$0.isSuccess }) {
+            throw OperationsError.ledgerRejected(result: failed.rawValue, detail: failed.explanation)
+        }
+    }
+
+    static func at(_ seconds: Int64) -> String { HanoiDateTime(epochSeconds: seconds).iso8601 }
+}
+
+/// The priced part of a response, common to every flow.
+public struct QuoteSummary: Codable, Sendable, Equatable {
+    public let amount: Int64
+    public let fundedBy: String
+    public let referenceAmount: Int64
+    public let vatRate: String
+    public let amountBeforeVAT: Int64
+    public let vatAmount: Int64
+    public let tariffID: String
+    public let tariffVersion: String
+    public let capped: Bool
+    public let lines: [Line]
+
+    public struct Line: Codable, Sendable, Equatable {
+        public let description: String
+        public let amount: Int64
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, fundedBy = "funded_by", referenceAmount = "reference_amount", vatRate = "vat_rate", amountBeforeVAT = "amount_before_vat"
+        case vatAmount = "vat_amount", tariffID = "tariff_id", tariffVersion = "tariff_version", capped, lines
+    }
+
+    init(_ q: Quote) {
+        amount = q.amount.vnd
+        fundedBy = q.fundedBy
+        referenceAmount = q.referenceAmount.vnd
+        vatRate = q.vatRate.label
+        amountBeforeVAT = q.amountBeforeVAT.vnd
+        vatAmount = q.vatAmount.vnd
+        tariffID = q.tariffId
+        tariffVersion = q.tariffVersion
+        capped = q.capped
+        lines = q.lines.map { Line(description: $0.description, amount: $0.amount.vnd) }
+    }
+}

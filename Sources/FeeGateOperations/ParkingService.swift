@@ -1,0 +1,239 @@
+import FeeGateCore
+import FeeGateStore
+import FeeGateTariffs
+import Foundation
+
+/// Starting a parking session.
+public struct StartParking: Codable, Sendable {
+    public let id: UUID
+    public let zone: String
+    public let plate: String
+    public let vehicle: String
+    public let startedAt: Int64
+    public let source: String
+    public let deviceID: String?
+
+    public init(id: UUID, zone: String, plate: String, vehicle: String, startedAt: Int64, source: String, deviceID: String?) {
+        self.id = id
+        self.zone = zone
+        self.plate = plate
+        self.vehicle = vehicle
+        self.startedAt = startedAt
+        self.source = source
+        self.deviceID = deviceID
+    }
+}
+
+/// How a stopped session is paid.
+public struct ParkingPayment: Codable, Sendable {
+    /// `qr`, `card`, `account` or `exempt`.
+    public let method: String
+    /// The external authorization reference of a card or account payment.
+    public let authorization: String?
+    /// Why an exempt session is free.
+    public let reason: String?
+    /// Who pays an exempt session (default `city-budget`).
+    public let funder: String?
+
+    public init(method: String, authorization: String? = nil, reason: String? = nil, funder: String? = nil) {
+        self.method = method
+        self.authorization = authorization
+        self.reason = reason
+        self.funder = funder
+    }
+}
+
+/// Stopping a parking session.
+public struct StopParking: Codable, Sendable {
+    public let sessionID: UUID
+    public let endedAt: Int64
+    public let payment: ParkingPayment
+
+    public init(sessionID: UUID, endedAt: Int64, payment: ParkingPayment) {
+        self.sessionID = sessionID
+        self.endedAt = endedAt
+        self.payment = payment
+    }
+}
+
+/// The wire form of a parking session.
+public struct ParkingSessionView: Codable, Sendable {
+    public let id: String
+    public let `operator`: String
+    public let status: String
+    public let zone: String
+    public let plate: String
+    public let vehicle: String
+    public let source: String
+    public let deviceID: String?
+    public let startedAt: String
+    public let endedAt: String?
+    public let quote: QuoteSummary?
+    public let payment: PaymentView?
+    /// The e-invoice or e-ticket (issue #6); `null` until documents are issued.
+    public let document: String?
+
+    public struct PaymentView: Codable, Sendable {
+        public let method: String
+        public let status: String
+        public let authorization: String?
+        public let exemptionReason: String?
+        public let intent: IssuedPaymentIntent?
+
+        enum CodingKeys: String, CodingKey { case method, status, authorization, exemptionReason = "exemption_reason", intent }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, `operator`, status, zone, plate, vehicle, source, deviceID = "device_id", startedAt = "started_at", endedAt = "ended_at"
+        case quote, payment, document
+    }
+
+    init(_ s: ParkingSession, stop: ParkingStop?) {
+        id = s.id.uuidString.lowercased()
+        self.operator = s.operatorCode
+        zone = s.zone
+        plate = s.plate
+        vehicle = s.vehicle
+        source = s.source
+        deviceID = s.deviceID
+        startedAt = OperatorServices.at(s.startedAt)
+        document = nil
+        guard let stop, let details = try? JSONDecoder().decode(StopDetails.self, from: Data(stop.details.utf8)) else {
+            status = "active"
+            endedAt = nil
+            quote = nil
+            payment = nil
+            return
+        }
+        status = stop.status
+        endedAt = OperatorServices.at(stop.endedAt)
+        quote = details.quote
+        payment = PaymentView(method: stop.method, status: stop.status, authorization: details.authorization, exemptionReason: details.reason,
+                              intent: details.intent)
+    }
+}
+
+/// What a stop keeps beside its columns.
+struct StopDetails: Codable {
+    let quote: QuoteSummary
+    let authorization: String?
+    let reason: String?
+    let intent: IssuedPaymentIntent?
+}
+
+extension OperatorServices {
+    static let parkingSources: Set<String> = ["meter", "app", "attendant", "camera"]
+
+    /// Starts a session: 201 with the session, 409 if the plate already parks in the zone.
+    public func startParking(_ request: StartParking, operatorCode: String) async throws -> OperationResponse {
+        let hash = try Self.requestHash(request)
+        if let replay = try await replay(request.id, hash: hash) { return replay }
+        guard let vehicle = Vehicle(rawValue: request.vehicle) else {
+            throw OperationsError.invalid(field: "vehicle", message: "unknown vehicle '\(request.vehicle)'; expected bicycle, motorbike or car")
+        }
+        guard Self.parkingSources.contains(request.source) else {
+            throw OperationsError.invalid(field: "source", message: "unknown source '\(request.source)'; expected meter, app, attendant or camera")
+        }
+        let plate = ParkingSession.normalise(plate: request.plate)
+        guard (4...12).contains(plate.count) else {
+            throw OperationsError.invalid(field: "plate", message: "'\(request.plate)' is not a Vietnamese plate (4–12 letters and digits)")
+        }
+        // Pricing one minute of the stay proves the zone exists and has a tariff in force at the start.
+        let start = HanoiDateTime(epochSeconds: request.startedAt)
+        do {
+            _ = try tariffs.quoteParking(ParkingQuoteRequest(zone: request.zone, vehicle: vehicle, from: start, to: start.adding(seconds: 60)))
+        } catch {
+            throw OperationsError.tariff(error, field: "zone")
+        }
+        let session = ParkingSession(id: request.id, operatorCode: operatorCode, zone: request.zone, plate: plate, vehicle: vehicle.rawValue,
+                                     startedAt: request.startedAt, source: request.source, deviceID: request.deviceID)
+        let body = try Self.json(ParkingSessionView(session, stop: nil))
+        let operation = OperationRecord(id: request.id, kind: "parking.start", operatorCode: operatorCode, requestHash: hash, status: 201, response: body)
+        do {
+            return response(try await store.startParkingSession(session, operation: operation), status: 201, body: body)
+        } catch let StoreError.conflict(message) {
+            throw OperationsError.conflict(message)
+        }
+    }
+
+    /// Stops a session: prices it, settles the payment in the ledger, records the stop (once).
+    public func stopParking(_ request: StopParking, operatorCode: String) async throws -> OperationResponse {
+        let hash = try Self.requestHash(request)
+        let operationID = DerivedID.make(namespace: "operation", parts: ["parking.stop", request.sessionID.uuidString.lowercased()])
+        let conflict = "session \(request.sessionID.uuidString.lowercased()) was already stopped with a different ended_at or payment"
+        if let replay = try await replay(operationID, hash: hash, conflict: conflict) { return replay }
+        guard let (session, stop) = try await store.parkingSession(id: request.sessionID), session.operatorCode == operatorCode else {
+            throw OperationsError.notFound("parking session \(request.sessionID.uuidString.lowercased()) not found")
+        }
+        if stop != nil { throw OperationsError.conflict("session \(session.id.uuidString.lowercased()) is already stopped") }
+        guard request.endedAt > session.startedAt else {
+            throw OperationsError.invalid(field: "ended_at", message: "ended_at \(Self.at(request.endedAt)) is not after started_at \(Self.at(session.startedAt))")
+        }
+        guard let vehicle = Vehicle(rawValue: session.vehicle) else { throw OperationsError.conflict("stored vehicle '\(session.vehicle)' is unknown") }
+        let quote: Quote
+        do {
+            quote = try tariffs.quoteParking(ParkingQuoteRequest(zone: session.zone, vehicle: vehicle, from: HanoiDateTime(epochSeconds: session.startedAt),
+                                                                 to: HanoiDateTime(epochSeconds: request.endedAt)))
+        } catch {
+            throw OperationsError.tariff(error, field: "ended_at")
+        }
+        let reference = "parking:\(session.id.uuidString.lowercased())"
+        let payment = request.payment
+        var status = "paid", amount = quote.amount.vnd, fundedBy = "customer"
+        var intent: IssuedPaymentIntent?
+        switch payment.method {
+        case "card", "account":
+            guard let authorization = payment.authorization, !authorization.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw OperationsError.invalid(field: "payment.authorization", message: "a \(payment.method) payment needs the external authorization reference")
+            }
+            try await post(Postings.customerSale(event: session.id, operatorCode: operatorCode, channel: payment.method, price: quote.amount,
+                                                 rate: quote.vatRate, code: .parkingFee, reference: reference))
+        case "exempt":
+            guard let reason = payment.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw OperationsError.invalid(field: "payment.reason", message: "an exempt stop needs the exemption reason")
+            }
+            let funder = payment.funder ?? "city-budget"
+            try await post(Postings.fundedSale(event: session.id, operatorCode: operatorCode, funder: funder, referenceAmount: quote.amount,
+                                               rate: quote.vatRate, code: .parkingFee, reference: reference))
+            status = "exempt"
+            amount = 0
+            fundedBy = funder
+        case "qr":
+            guard let payments else { throw OperationsError.unavailable("bank QR payments are not configured on this gateway (see README, Payments)") }
+            intent = try await payments.issueIntent(
+                id: session.id, operatorCode: operatorCode, amount: quote.amount, vatRate: quote.vatRate, code: .parkingFee,
+                purpose: "Phi gui xe \(session.plate)", expiresAt: now() + 15 * 60)
+            status = "awaiting_payment"
+        default:
+            throw OperationsError.invalid(field: "payment.method", message: "unknown payment method '\(payment.method)'; expected qr, card, account or exempt")
+        }
+        let details = StopDetails(quote: QuoteSummary(quote), authorization: payment.authorization, reason: payment.reason, intent: intent)
+        let record = ParkingStop(sessionID: session.id, endedAt: request.endedAt, status: status, method: payment.method, amount: amount,
+                                 fundedBy: fundedBy, referenceAmount: quote.referenceAmount.vnd, details: try Self.json(details))
+        let body = try Self.json(ParkingSessionView(session, stop: record))
+        let operation = OperationRecord(id: operationID, kind: "parking.stop", operatorCode: operatorCode, requestHash: hash, status: 200, response: body)
+        do {
+            return response(try await store.stopParkingSession(record, operation: operation), status: 200, body: body)
+        } catch let StoreError.conflict(message) {
+            throw OperationsError.conflict(message)
+        }
+    }
+
+    /// One session of this operator.
+    public func parkingSession(id: UUID, operatorCode: String?) async throws -> ParkingSessionView {
+        guard let (session, stop) = try await store.parkingSession(id: id), operatorCode == nil || session.operatorCode == operatorCode else {
+            throw OperationsError.notFound("parking session \(id.uuidString.lowercased()) not found")
+        }
+        return ParkingSessionView(session, stop: stop)
+    }
+
+    /// A page of sessions; the cursor is the last (started_at, id) seen.
+    public func parkingSessions(operatorCode: String, status: String?, from: Int64?, to: Int64?, after: (Int64, UUID)?, limit: Int)
+        async throws -> (items: [ParkingSessionView], last: (Int64, UUID)?)
+    {
+        let rows = try await store.parkingSessions(operatorCode: operatorCode, status: status, from: from, to: to,
+                                                   after: after.map { (startedAt: $0.0, id: $0.1) }, limit: limit)
+        let last = rows.count == limit ? rows.last.map { ($0.session.startedAt, $0.session.id) } : nil
+        return (rows.map { ParkingSessionView($0.session, stop: $0.stop) }, last)
+    }
+}

@@ -1,0 +1,298 @@
+import FeeGateCore
+import Foundation
+import GRDB
+
+/// Persistence of the operator flows (parking, transit, fees). Each method is one transaction that
+/// writes the business rows together with the ``OperationRecord`` of the request, so a retry finds
+/// the original response and nothing is written twice.
+extension GatewayStore {
+    /// The stored outcome of an earlier request with this id, if any.
+    public func operation(id: UUID) async throws -> OperationRecord? {
+        try await mapErrors { try await writer.read { db in try Self.fetchOperation(db, id) } }
+    }
+
+    /// Starts a parking session unless the same plate already has an active one in the zone.
+    public func startParkingSession(_ s: ParkingSession, operation: OperationRecord) async throws -> RecordOutcome {
+        try await recording(operation) { db in
+            let active = try Data.fetchOne(
+                db,
+                sql: """
+                    SELECT s.id FROM parking_session s LEFT JOIN parking_stop p ON p.session_id = s.id
+                    WHERE s.operator_code = ? AND s.zone = ? AND s.plate = ? AND p.session_id IS NULL LIMIT 1
+                    """, arguments: [s.operatorCode, s.zone, s.plate])
+            if let active, let other = UUID(bytes: active) {
+                throw StoreError.conflict("plate \(s.plate) already has an active session \(other.uuidString.lowercased()) in zone \(s.zone); stop it first")
+            }
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM parking_session WHERE id = ?", arguments: [s.id.blob]) != nil {
+                throw StoreError.conflict("session \(s.id.uuidString.lowercased()) already exists with a different request")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO parking_session (id, operator_code, zone, plate, vehicle, started_at, source, device_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [s.id.blob, s.operatorCode, s.zone, s.plate, s.vehicle, s.startedAt, s.source, s.deviceID, clock()])
+        }
+    }
+
+    /// A parking session and its stop, if stopped.
+    public func parkingSession(id: UUID) async throws -> (session: ParkingSession, stop: ParkingStop?)? {
+        try await mapErrors {
+            try await writer.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parking_session WHERE id = ?", arguments: [id.blob]) else { return nil }
+                let stop = try Row.fetchOne(db, sql: "SELECT * FROM parking_stop WHERE session_id = ?", arguments: [id.blob]).map(Self.decodeStop)
+                return (try Self.decodeSession(row), stop)
+            }
+        }
+    }
+
+    /// Records the stop of a session (once).
+    public func stopParkingSession(_ stop: ParkingStop, operation: OperationRecord) async throws -> RecordOutcome {
+        try await recording(operation) { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM parking_stop WHERE session_id = ?", arguments: [stop.sessionID.blob]) != nil {
+                throw StoreError.conflict("session \(stop.sessionID.uuidString.lowercased()) was already stopped with a different request")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO parking_stop (session_id, ended_at, status, method, amount, funded_by, reference_amount, details, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [stop.sessionID.blob, stop.endedAt, stop.status, stop.method, stop.amount, stop.fundedBy, stop.referenceAmount,
+                            stop.details, clock()])
+        }
+    }
+
+    /// Parking sessions of one operator, newest start first after `cursor` (an opaque position).
+    public func parkingSessions(
+        operatorCode: String, status: String?, from: Int64?, to: Int64?, after cursor: (startedAt: Int64, id: UUID)?, limit: Int
+    ) async throws -> [(session: ParkingSession, stop: ParkingStop?)] {
+        try await mapErrors {
+            try await writer.read { db in
+                var sql = """
+                    SELECT s.*, p.session_id AS p_session_id, p.ended_at, p.status, p.method, p.amount, p.funded_by, p.reference_amount, p.details
+                    FROM parking_session s LEFT JOIN parking_stop p ON p.session_id = s.id WHERE s.operator_code = ?
+                    """
+                var arguments: StatementArguments = [operatorCode]
+                if let from { sql += " AND s.started_at >= ?"; arguments += [from] }
+                if let to { sql += " AND s.started_at < ?"; arguments += [to] }
+                switch status {
+                case nil: break
+                case "active": sql += " AND p.session_id IS NULL"
+                case let value?: sql += " AND p.status = ?"; arguments += [value]
+                }
+                if let cursor { sql += " AND (s.started_at, s.id) < (?, ?)"; arguments += [cursor.startedAt, cursor.id.blob] }
+                sql += " ORDER BY s.started_at DESC, s.id DESC LIMIT ?"
+                arguments += [limit]
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    let stop: ParkingStop? = (row["p_session_id"] as Data?) == nil ? nil : try Self.decodeStop(row, sessionColumn: "p_session_id")
+                    return (try Self.decodeSession(row), stop)
+                }
+            }
+        }
+    }
+
+    /// Records which sequence numbers a device uploaded and what each event did (first upload wins).
+    public func recordDeviceEvents(operatorCode: String, deviceID: String, events: [(seq: Int64, eventID: UUID, kind: String, result: String)]) async throws {
+        let now = clock()
+        try await mapErrors {
+            try await writer.write { db in
+                let insert = try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO device_event (operator_code, device_id, seq, event_id, kind, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                for e in events { try insert.execute(arguments: [operatorCode, deviceID, e.seq, e.eventID.blob, e.kind, e.result, now]) }
+            }
+        }
+    }
+
+    /// The uploaded sequence numbers of a device and their gaps.
+    public func deviceReport(operatorCode: String, deviceID: String) async throws -> DeviceReport? {
+        try await mapErrors {
+            try await writer.read { db in
+                let seqs = try Int64.fetchAll(
+                    db, sql: "SELECT seq FROM device_event WHERE operator_code = ? AND device_id = ? ORDER BY seq", arguments: [operatorCode, deviceID])
+                guard !seqs.isEmpty else { return nil }
+                return DeviceReport(deviceID: deviceID, received: seqs.count, lastSeq: seqs.last, gaps: DeviceReport.gaps(in: seqs))
+            }
+        }
+    }
+
+    // MARK: - Transit
+
+    /// Records a priced tap with the next ticket number of its operator and year.
+    public func recordTap(_ tap: TransitTap, operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord) async throws -> (outcome: RecordOutcome, ticketNumber: Int64) {
+        try await mapErrors {
+            try await writer.write { db in
+                let provisional = operation(tap, 0)
+                if let existing = try Self.fetchOperation(db, provisional.id) {
+                    return (existing.requestHash == provisional.requestHash ? .replay(existing) : try Self.conflict(existing), 0)
+                }
+                let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
+                try db.execute(
+                    sql: """
+                        INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
+                                                 funded_by, reference_amount, category, capped, ticket_number, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID, tap.at,
+                                tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
+                try Self.insertOperation(db, operation(tap, number), now: clock())
+                return (.recorded, number)
+            }
+        }
+    }
+
+    /// What a token has paid on a fare day (for daily caps).
+    public func paidToday(tokenHash: [UInt8], serviceDay: String) async throws -> Int64 {
+        try await mapErrors {
+            try await writer.read { db in
+                try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(fare), 0) FROM transit_tap WHERE token_hash = ? AND service_day = ?",
+                                   arguments: [Data(tokenHash), serviceDay]) ?? 0
+            }
+        }
+    }
+
+    /// The latest deny-list decision for a token: the reason if denied, `nil` if allowed.
+    public func denialReason(tokenHash: [UInt8]) async throws -> String? {
+        try await mapErrors {
+            try await writer.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT action, reason FROM deny_list WHERE token_hash = ? ORDER BY seq DESC LIMIT 1",
+                                                 arguments: [Data(tokenHash)]) else { return nil }
+                let action: String = row["action"]
+                return action == "deny" ? row["reason"] : nil
+            }
+        }
+    }
+
+    /// Adds a deny-list decision (`deny` with a reason, or `allow` to lift it). Never edits earlier ones.
+    public func recordDenyListDecision(tokenType: String, tokenHash: [UInt8], deny: Bool, reason: String) async throws {
+        let now = clock()
+        try await mapErrors {
+            try await writer.write { db in
+                try db.execute(sql: "INSERT INTO deny_list (token_type, token_hash, action, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [tokenType, Data(tokenHash), deny ? "deny" : "allow", reason, now])
+            }
+        }
+    }
+
+    /// Registers a free-rider category for a token over a date range (inclusive `YYYY-MM-DD`).
+    public func registerRider(id: UUID, tokenType: String, tokenHash: [UInt8], category: String, validFrom: String, validTo: String,
+                              operation: OperationRecord) async throws -> RecordOutcome {
+        try await recording(operation) { db in
+            try db.execute(
+                sql: "INSERT INTO transit_rider (id, token_type, token_hash, category, valid_from, valid_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [id.blob, tokenType, Data(tokenHash), category, validFrom, validTo, clock()])
+        }
+    }
+
+    /// The registered category of a token on a day, if any (latest registration wins).
+    public func registeredCategory(tokenHash: [UInt8], day: String) async throws -> String? {
+        try await mapErrors {
+            try await writer.read { db in
+                try String.fetchOne(
+                    db, sql: "SELECT category FROM transit_rider WHERE token_hash = ? AND valid_from <= ? AND valid_to >= ? ORDER BY created_at DESC LIMIT 1",
+                    arguments: [Data(tokenHash), day, day])
+            }
+        }
+    }
+
+    /// Records a sold monthly pass.
+    public func recordPass(id: UUID, operatorCode: String, tokenType: String, tokenHash: [UInt8], product: String, category: String, route: String?,
+                           validMonth: String, amount: Int64, operation: OperationRecord) async throws -> RecordOutcome {
+        try await recording(operation) { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO transit_pass (id, operator_code, token_type, token_hash, product, category, route, valid_month, amount, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id.blob, operatorCode, tokenType, Data(tokenHash), product, category, route, validMonth, amount, clock()])
+        }
+    }
+
+    /// Whether the token holds a pass valid in `month` (`YYYY-MM`) for `route` (all-routes passes have no route).
+    public func hasValidPass(tokenHash: [UInt8], month: String, route: String) async throws -> Bool {
+        try await mapErrors {
+            try await writer.read { db in
+                try Int.fetchOne(
+                    db, sql: "SELECT 1 FROM transit_pass WHERE token_hash = ? AND valid_month = ? AND (route IS NULL OR route = ?) LIMIT 1",
+                    arguments: [Data(tokenHash), month, route]) != nil
+            }
+        }
+    }
+
+    // MARK: - Fees
+
+    /// Records a public-fee payment with the next receipt number of its operator and year.
+    public func recordFeePayment(
+        id: UUID, operatorCode: String, feeCode: String, payerName: String, payerIDHash: [UInt8]?, amount: Int64, year: String,
+        operation: @escaping @Sendable (Int64) -> OperationRecord
+    ) async throws -> (outcome: RecordOutcome, receiptNumber: Int64) {
+        try await mapErrors {
+            try await writer.write { db in
+                let provisional = operation(0)
+                if let existing = try Self.fetchOperation(db, provisional.id) {
+                    return (existing.requestHash == provisional.requestHash ? .replay(existing) : try Self.conflict(existing), 0)
+                }
+                let number = try Self.nextNumber(db, name: "receipt:\(operatorCode):\(year)")
+                try db.execute(
+                    sql: """
+                        INSERT INTO fee_payment (id, operator_code, fee_code, payer_name, payer_id_hash, amount, receipt_number, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [id.blob, operatorCode, feeCode, payerName, payerIDHash.map { Data($0) }, amount, number, clock()])
+                try Self.insertOperation(db, operation(number), now: clock())
+                return (.recorded, number)
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Runs `write` and stores `operation` in one transaction, unless the id was seen before:
+    /// same body → replay, different body → conflict.
+    func recording(_ operation: OperationRecord, write: @escaping @Sendable (Database) throws -> Void) async throws -> RecordOutcome {
+        try await mapErrors {
+            try await writer.write { db in
+                if let existing = try Self.fetchOperation(db, operation.id) {
+                    return existing.requestHash == operation.requestHash ? .replay(existing) : try Self.conflict(existing)
+                }
+                try write(db)
+                try Self.insertOperation(db, operation, now: clock())
+                return .recorded
+            }
+        }
+    }
+
+    static func conflict(_ existing: OperationRecord) throws -> RecordOutcome {
+        throw StoreError.conflict("id \(existing.id.uuidString.lowercased()) was already used for a different \(existing.kind) request; use a new id")
+    }
+
+    static func fetchOperation(_ db: Database, _ id: UUID) throws -> OperationRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM operation WHERE id = ?"), arguments: [id.blob]).map { row in
+            let hash: Data = row["request_hash"]
+            return OperationRecord(id: id, kind: row["kind"], operatorCode: row["operator_code"], requestHash: Array(hash),
+                                   status: row["status"], response: row["response"])
+        }
+    }
+
+    static func insertOperation(_ db: Database, _ op: OperationRecord, now: Int64) throws {
+        try db.cachedStatement(sql: "INSERT INTO operation (id, kind, operator_code, request_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [op.id.blob, op.kind, op.operatorCode, Data(op.requestHash), op.status, op.response, now])
+    }
+
+    /// The next value of a gapless counter, inside the caller's transaction (so a rollback gives the number back).
+    static func nextNumber(_ db: Database, name: String) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO counter (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1", arguments: [name])
+        return try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = ?", arguments: [name]) ?? 0
+    }
+
+    static func decodeSession(_ row: Row) throws -> ParkingSession {
+        ParkingSession(id: try LedgerRows.uuid(row, "id"), operatorCode: row["operator_code"], zone: row["zone"], plate: row["plate"],
+                       vehicle: row["vehicle"], startedAt: row["started_at"], source: row["source"], deviceID: row["device_id"])
+    }
+
+    static func decodeStop(_ row: Row) throws -> ParkingStop { try decodeStop(row, sessionColumn: "session_id") }
+
+    static func decodeStop(_ row: Row, sessionColumn: String) throws -> ParkingStop {
+        ParkingStop(sessionID: try LedgerRows.uuid(row, sessionColumn), endedAt: row["ended_at"], status: row["status"], method: row["method"],
+                    amount: row["amount"], fundedBy: row["funded_by"], referenceAmount: row["reference_amount"], details: row["details"])
+    }
+}
