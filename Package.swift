@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "FeeGateGatewayTests",
             dependencies: [
-                "FeeGateCore", "FeeGateStore", "FeeGateGateway",
+                "FeeGateCore", "FeeGateStore", "FeeGateGateway", "FeeGateOperations", "FeeGateTariffs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), "FeeGateTestSupport"],
             swiftSettings: swiftSettings
         ),

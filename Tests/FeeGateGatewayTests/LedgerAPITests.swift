@@ -1,6 +1,9 @@
 import FeeGateCore
 import FeeGateGateway
+import FeeGateOperations
 import FeeGateStore
+import FeeGateTariffs
+import FeeGateTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -27,10 +30,16 @@ struct Fixture {
             bus: try await store.createKey(role: .operator, operatorCode: "HN-BUS-01", label: nil).secret)
     }
 
-    func app() throws -> some ApplicationProtocol {
+    func app(operations: OperatorServices? = nil) throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        return try buildApplication(store: store, configuration: .init(host: "127.0.0.1", port: 0), logger: logger)
+        return try buildApplication(store: store, configuration: .init(host: "127.0.0.1", port: 0), logger: logger, operations: operations)
+    }
+
+    /// Operator services over the shipped `Tariffs/` directory.
+    func operations() throws -> OperatorServices {
+        let catalog = try TariffCatalog.load(directory: packageRoot.appendingPathComponent("Tariffs").path)
+        return OperatorServices(store: store, tariffs: try TariffEngine(catalog: catalog), tokenKey: Array(repeating: 7, count: 32))
     }
 }
 
