@@ -41,6 +41,7 @@ ERRORS = {
     "400": problem_response("Malformed JSON, unknown field, wrong type, bad id or cursor. Nothing was written."),
     "401": problem_response("Missing, unknown or revoked API key."),
     "403": problem_response("The key's role may not use this endpoint."),
+    "429": problem_response("Too many requests for this key; retry after `Retry-After` seconds."),
     "413": problem_response("Body larger than 8 MiB."),
     "422": problem_response("Semantically invalid input (negative, fractional or > 10^15 amount, unknown flag/code, batch size). Nothing was written."),
     "503": problem_response("The database is unavailable; nothing was written. Retry with the same ids."),
@@ -174,6 +175,176 @@ spec = {
         },
     },
 }
+
+
+# ---- Operator API (issue #4) ------------------------------------------------------------------
+instant = {"type": "string", "format": "date-time", "description": "ISO 8601 with offset, e.g. 2026-11-21T08:00:00+07:00."}
+token = {"type": "object", "additionalProperties": False, "required": ["type", "value"],
+         "properties": {"type": {"enum": ["transit_card", "cccd", "app_qr", "bank_card"]},
+                        "value": {"type": "string", "minLength": 1, "maxLength": 128,
+                                  "description": "Stored only as a keyed hash; never logged."}}}
+payment_in = {"type": "object", "additionalProperties": False, "required": ["method"],
+              "properties": {"method": {"enum": ["qr", "card", "account", "exempt"]},
+                             "authorization": {"type": "string", "description": "External authorization reference (card/account)."},
+                             "reason": {"type": "string", "description": "Exemption reason (exempt)."},
+                             "funder": {"type": "string", "description": "Who pays an exempt stop (default city-budget)."}}}
+quote_summary = {"type": "object", "required": ["amount", "funded_by", "reference_amount", "vat_rate", "amount_before_vat", "vat_amount",
+                                                "tariff_id", "tariff_version", "capped", "lines"],
+                 "properties": {"amount": amount, "funded_by": {"type": "string"}, "reference_amount": amount, "vat_rate": {"type": "string"},
+                                "amount_before_vat": amount, "vat_amount": amount, "tariff_id": {"type": "string"},
+                                "tariff_version": {"type": "string"}, "capped": {"type": "boolean"},
+                                "lines": {"type": "array", "items": {"type": "object", "required": ["description", "amount"],
+                                                                     "properties": {"description": {"type": "string"}, "amount": amount}}}}}
+session_view = {"type": "object", "required": ["id", "operator", "status", "zone", "plate", "vehicle", "source", "started_at"],
+                "properties": {"id": uuid, "operator": {"type": "string"},
+                               "status": {"enum": ["active", "paid", "exempt", "awaiting_payment"]},
+                               "zone": {"type": "string"}, "plate": {"type": "string"}, "vehicle": {"enum": ["bicycle", "motorbike", "car"]},
+                               "source": {"enum": ["meter", "app", "attendant", "camera"]}, "device_id": {"type": "string"},
+                               "started_at": instant, "ended_at": instant, "quote": ref("QuoteSummary"),
+                               "payment": {"type": "object", "properties": {
+                                   "method": {"type": "string"}, "status": {"type": "string"}, "authorization": {"type": "string"},
+                                   "exemption_reason": {"type": "string"},
+                                   "intent": {"type": "object", "properties": {"intent_id": {"type": "string"}, "reference": {"type": "string"},
+                                                                               "vietqr": {"type": "string"}, "expires_at": {"type": "string"}}}}},
+                               "document": {"type": ["string", "null"], "description": "The e-invoice or e-ticket id (issue #6)."}}}
+tap_view = {"type": "object", "required": ["id", "fare", "funded_by", "reference_amount", "category", "capped", "service_day", "ticket"],
+            "properties": {"id": uuid, "fare": amount, "funded_by": {"type": "string"}, "reference_amount": amount,
+                           "category": {"type": "string"}, "capped": {"type": "boolean"}, "service_day": {"type": "string", "format": "date"},
+                           "ticket": {"type": "object", "required": ["number", "route", "vehicle", "at"],
+                                      "properties": {"number": {"type": "integer"}, "route": {"type": "string"}, "vehicle": {"type": "string"},
+                                                     "at": instant, "note": {"type": "string"}}}}}
+device_view = {"type": "object", "required": ["device_id", "received", "gaps"],
+               "properties": {"device_id": {"type": "string"}, "received": {"type": "integer"}, "last_seq": {"type": "integer"},
+                              "gaps": {"type": "array", "description": "Missing sequence ranges [from, to], inclusive.",
+                                       "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}}}}
+device_event = {"type": "object", "additionalProperties": False, "required": ["seq", "type"],
+                "properties": {"seq": {"type": "integer", "minimum": 1}, "type": {"enum": ["start", "stop"]}, "id": uuid,
+                               "zone": {"type": "string"}, "plate": {"type": "string"}, "vehicle": {"enum": ["bicycle", "motorbike", "car"]},
+                               "started_at": instant, "source": {"enum": ["meter", "app", "attendant", "camera"]},
+                               "session_id": uuid, "ended_at": instant, "payment": ref("PaymentInput")}}
+tap_input = {"type": "object", "additionalProperties": False, "required": ["id", "token", "route", "vehicle", "validator_id", "at"],
+             "properties": {"id": uuid, "token": ref("Token"), "route": {"type": "string"}, "vehicle": {"type": "string"},
+                            "validator_id": {"type": "string"}, "at": instant}}
+spec["components"]["schemas"].update({
+    "Token": token, "PaymentInput": payment_in, "QuoteSummary": quote_summary, "ParkingSession": session_view, "Tap": tap_view,
+    "Device": device_view, "DeviceEvent": device_event, "TapInput": tap_input,
+})
+OPERATOR = {"description": "operator key only: acts for its own operator"}
+replayed = {"Idempotent-Replayed": {"description": "`true` when this is the stored response of an earlier identical request.",
+                                    "schema": {"type": "string"}}}
+
+def created(schema, description):
+    return {"description": description, "headers": replayed, "content": {"application/json": {"schema": schema}}}
+
+def op_errors(*extra):
+    out = errors("400", "401", "403", "422", "503")
+    out["409"] = problem_response("Reused id with a different body (`conflict`), or a state conflict (active session, already stopped).")
+    for code, text in extra:
+        out[code] = problem_response(text)
+    return out
+
+def body(schema):
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+obj = lambda required, props: {"type": "object", "additionalProperties": False, "required": required, "properties": props}
+spec["tags"].append({"name": "operators", "description": "Parking, transit and fee flows for operator keys."})
+spec["paths"].update({
+    "/v1/parking/sessions": {
+        "post": {"tags": ["operators"], "operationId": "startParkingSession", "summary": "Start a parking session (operator).",
+                 "requestBody": body(obj(["id", "zone", "plate", "vehicle", "started_at", "source"], {
+                     "id": uuid, "zone": {"type": "string"}, "plate": {"type": "string"}, "vehicle": {"enum": ["bicycle", "motorbike", "car"]},
+                     "started_at": instant, "source": {"enum": ["meter", "app", "attendant", "camera"]}, "device_id": {"type": "string"}})),
+                 "responses": {"201": created(ref("ParkingSession"), "The active session."), **op_errors()}},
+        "get": {"tags": ["operators"], "operationId": "listParkingSessions", "summary": "List sessions, newest first.",
+                "parameters": [{"name": "operator", "in": "query", "required": False, "schema": {"type": "string"},
+                                "description": "Required for admin and finance keys."},
+                               {"name": "status", "in": "query", "required": False, "schema": {"enum": ["active", "paid", "exempt", "awaiting_payment"]}},
+                               {"name": "from", "in": "query", "required": False, "schema": instant},
+                               {"name": "to", "in": "query", "required": False, "schema": instant}] + cursor_params(),
+                "responses": {"200": {"description": "A page of sessions.", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref("ParkingSession")},
+                                                                            "next_cursor": {"type": "string"}}}}}},
+                              **errors("400", "401", "403", "503")}},
+    },
+    "/v1/parking/sessions/{id}": {"get": {"tags": ["operators"], "operationId": "getParkingSession", "summary": "One session.",
+                                          "parameters": [id_param],
+                                          "responses": {"200": {"description": "The session.", "content": {"application/json": {"schema": ref("ParkingSession")}}},
+                                                        "404": problem_response("No such session for this operator."), **errors("400", "401", "403", "503")}}},
+    "/v1/parking/sessions/{id}/stop": {"post": {"tags": ["operators"], "operationId": "stopParkingSession",
+                                                "summary": "Stop a session: price it and settle the payment (operator).",
+                                                "parameters": [id_param],
+                                                "requestBody": body(obj(["ended_at", "payment"], {"ended_at": instant, "payment": ref("PaymentInput")})),
+                                                "responses": {"200": created(ref("ParkingSession"), "The stopped session with its quote and payment."),
+                                                              **op_errors(("404", "No such session for this operator."))}}},
+    "/v1/parking/events:batch": {"post": {"tags": ["operators"], "operationId": "uploadParkingEvents",
+                                          "summary": "Offline meter upload: up to 1,000 start/stop events with the device's sequence numbers.",
+                                          "requestBody": body(obj(["device_id", "events"], {"device_id": {"type": "string"},
+                                                                                             "events": {"type": "array", "minItems": 1, "maxItems": 1000,
+                                                                                                        "items": ref("DeviceEvent")}})),
+                                          "responses": {"200": {"description": "One result per event and the device's gaps.", "content": {
+                                              "application/json": {"schema": {"type": "object", "required": ["device", "results"], "properties": {
+                                                  "device": ref("Device"), "results": {"type": "array", "items": {"type": "object", "required": ["seq", "session_id", "result", "status"],
+                                                      "properties": {"seq": {"type": "integer"}, "session_id": uuid, "result": {"enum": ["ok", "duplicate", "error"]},
+                                                                     "status": {"type": "integer"}, "code": {"type": "string"}, "detail": {"type": "string"},
+                                                                     "session": ref("ParkingSession")}}}}}}}},
+                                                        **errors("400", "401", "403", "422", "503")}}},
+    "/v1/parking/devices/{device}": {"get": {"tags": ["operators"], "operationId": "getParkingDevice", "summary": "A device's uploads and sequence gaps.",
+                                             "parameters": [{"name": "device", "in": "path", "required": True, "schema": {"type": "string"}},
+                                                            {"name": "operator", "in": "query", "required": False, "schema": {"type": "string"}}],
+                                             "responses": {"200": {"description": "The device.", "content": {"application/json": {"schema": ref("Device")}}},
+                                                           "404": problem_response("Nothing uploaded by this device for this operator."),
+                                                           **errors("400", "401", "403", "503")}}},
+    "/v1/transit/taps": {"post": {"tags": ["operators"], "operationId": "tap", "summary": "Price and record a validator tap (operator).",
+                                  "requestBody": body(ref("TapInput")),
+                                  "responses": {"201": created(ref("Tap"), "The priced tap and its ticket."),
+                                                **op_errors(("402", "The token is on the deny list (`token_denied`, with `reason`)."))}}},
+    "/v1/transit/taps:batch": {"post": {"tags": ["operators"], "operationId": "uploadTaps", "summary": "Offline validator upload (up to 1,000 taps).",
+                                        "requestBody": body(obj(["taps"], {"taps": {"type": "array", "minItems": 1, "maxItems": 1000, "items": ref("TapInput")}})),
+                                        "responses": {"200": {"description": "One result per tap.", "content": {"application/json": {"schema": {
+                                            "type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {
+                                                "type": "object", "required": ["id", "result", "status"],
+                                                "properties": {"id": uuid, "result": {"enum": ["ok", "duplicate", "error"]}, "status": {"type": "integer"},
+                                                               "code": {"type": "string"}, "detail": {"type": "string"}, "tap": ref("Tap")}}}}}}}},
+                                                      **errors("400", "401", "403", "422", "503")}}},
+    "/v1/transit/passes": {"post": {"tags": ["operators"], "operationId": "buyPass", "summary": "Sell a monthly pass (operator).",
+                                    "requestBody": body(obj(["id", "token", "product", "category", "valid_month", "payment"], {
+                                        "id": uuid, "token": ref("Token"), "product": {"enum": ["one-route", "all-routes"]},
+                                        "category": {"enum": ["priority", "group", "individual"]}, "route": {"type": "string"},
+                                        "valid_month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "payment": ref("PaymentInput")})),
+                                    "responses": {"201": created({"type": "object", "required": ["id", "product", "category", "valid_month", "quote"],
+                                                                  "properties": {"id": uuid, "product": {"type": "string"}, "category": {"type": "string"},
+                                                                                 "route": {"type": "string"}, "valid_month": {"type": "string"},
+                                                                                 "quote": ref("QuoteSummary")}}, "The pass."), **op_errors()}}},
+    "/v1/transit/riders": {"post": {"tags": ["operators"], "operationId": "registerRider", "summary": "Register a free-rider category for a token (operator).",
+                                    "requestBody": body(obj(["id", "token", "category", "valid_from", "valid_to"], {
+                                        "id": uuid, "token": ref("Token"), "category": {"type": "string"},
+                                        "valid_from": {"type": "string", "format": "date"}, "valid_to": {"type": "string", "format": "date"}})),
+                                    "responses": {"201": created({"type": "object"}, "The registration."), **op_errors()}}},
+    "/v1/transit/deny-list": {"post": {"tags": ["operators"], "operationId": "decideDenyList", "summary": "Deny (unpaid debt, reported lost) or allow a token.",
+                                       "requestBody": body(obj(["token", "action", "reason"], {"token": ref("Token"), "action": {"enum": ["deny", "allow"]},
+                                                                                               "reason": {"type": "string", "minLength": 1}})),
+                                       "responses": {"201": {"description": "Recorded.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                                     **errors("400", "401", "403", "422", "503")}}},
+    "/v1/fees/payments": {"post": {"tags": ["operators"], "operationId": "payFee", "summary": "Collect a public fee at the schedule's amount (operator).",
+                                   "requestBody": body(obj(["id", "fee_code", "payer", "payment"], {
+                                       "id": uuid, "fee_code": {"type": "string"},
+                                       "payer": obj(["name"], {"name": {"type": "string", "minLength": 1},
+                                                               "id_number": {"type": "string", "description": "Stored only as a keyed hash."}}),
+                                       "payment": ref("PaymentInput"), "amount": {**amount, "description": "If given, must equal the schedule's amount."}})),
+                                   "responses": {"201": created({"type": "object", "required": ["id", "fee_code", "amount", "payer_name", "receipt", "quote"],
+                                                                 "properties": {"id": uuid, "fee_code": {"type": "string"}, "amount": amount,
+                                                                                "payer_name": {"type": "string"},
+                                                                                "receipt": {"type": "object", "required": ["number", "year", "document"],
+                                                                                            "properties": {"number": {"type": "integer"}, "year": {"type": "string"},
+                                                                                                           "document": {"type": "string"}}},
+                                                                                "quote": ref("QuoteSummary")}}, "The receipt."), **op_errors()}}},
+})
+
+# Every authenticated endpoint may answer 429 (per-key rate limit).
+for path, operations in spec["paths"].items():
+    if path.startswith("/v1/"):
+        for operation in operations.values():
+            operation["responses"].setdefault("429", ERRORS["429"])
 
 out = pathlib.Path(__file__).resolve().parent.parent / "Sources/FeeGateGateway/Resources/openapi.json"
 out.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n")

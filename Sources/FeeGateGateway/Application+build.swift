@@ -14,6 +14,10 @@ public struct GatewayConfiguration: Sendable {
     public var port: Int = 8080
     /// How often due pending transfers are voided.
     public var pendingExpiryInterval: Duration = .seconds(1)
+    /// Sustained requests per second allowed per API key (429 beyond it).
+    public var rateLimitPerSecond: Int = 2_000
+    /// Requests per API key allowed in a burst.
+    public var rateLimitBurst: Int = 4_000
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -46,7 +50,9 @@ public func buildApplication(
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), operations: OperatorServices? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(store: store, logger: logger, metrics: metrics, operations: operations)
+    let router = try buildRouter(
+        store: store, logger: logger, metrics: metrics, operations: operations,
+        rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
@@ -57,8 +63,9 @@ public func buildApplication(
 }
 
 /// The router with every route and middleware.
-public func buildRouter(
-    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices? = nil
+func buildRouter(
+    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices? = nil,
+    rateLimiter: RateLimiter = RateLimiter(rate: 2_000, burst: 4_000)
 ) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
@@ -70,7 +77,7 @@ public func buildRouter(
         MetricsMiddleware()
     }
     SystemController(openAPI: openAPI, metrics: metrics).addRoutes(to: router)
-    let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store)).add(middleware: RateLimitMiddleware(limiter: rateLimiter))
     LedgerController(store: store).addRoutes(to: v1)
     if let operations {
         OperatorController(services: operations).addRoutes(to: v1)

@@ -25,6 +25,8 @@ extension FeeGate {
         @Option(help: ArgumentHelp("Tariff directory, validated at start.", discussion: "Default: $FEEGATE_TARIFFS, else ./Tariffs.", valueName: "dir"))
         var tariffs: String?
         @Option(help: "Log level.") var logLevel: String?
+        @Option(help: "Sustained requests per second allowed per API key (default 2000).") var rateLimit: Int?
+        @Option(help: "Burst size per API key (default twice the rate).") var rateBurst: Int?
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
@@ -64,6 +66,15 @@ extension FeeGate {
             var configuration = GatewayConfiguration()
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
             if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
+            if let rate = rateLimit ?? environment["FEEGATE_RATE_LIMIT"].flatMap(Int.init) {
+                guard rate > 0 else { throw CLIError("--rate-limit must be at least 1") }
+                configuration.rateLimitPerSecond = rate
+                configuration.rateLimitBurst = rate * 2
+            }
+            if let burst = rateBurst {
+                guard burst > 0 else { throw CLIError("--rate-burst must be at least 1") }
+                configuration.rateLimitBurst = burst
+            }
             let host = configuration.host
             try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry, operations: operations) { [logger] port in
                 logger.notice("FeeGate listening", metadata: ["http.host": "\(host)", "http.port": "\(port)", "db.path": "\(store.path)"])

@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 /// The operator API over the shipped tariffs. Prices are worked out by hand from the rules of issue #3:
@@ -319,5 +320,26 @@ struct OperatorAPITests {
         }
         let dump = try ExternalTool.run("sqlite3", [dir.path("t.sqlite"), ".dump"]).stdout
         #expect(!dump.contains("001060987654") && !dump.contains("4111111111111111") && dump.contains("transit_tap"))
+    }
+}
+
+@Suite("Rate limit")
+struct RateLimitTests {
+    @Test func eachKeyGetsItsOwnBudgetAnd429WithRetryAfter() async throws {
+        let f = try await Fixture.make()
+        var configuration = GatewayConfiguration(host: "127.0.0.1", port: 0)
+        configuration.rateLimitPerSecond = 1
+        configuration.rateLimitBurst = 3
+        let app = try buildApplication(store: f.store, configuration: configuration, logger: .init(label: "test"))
+        try await app.test(.router) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<4 { statuses.append(try await client.call(.get, "/v1/ledger/accounts", key: f.finance).status) }
+            #expect(statuses == [.ok, .ok, .ok, .tooManyRequests])
+            let limited = try await client.call(.get, "/v1/ledger/accounts", key: f.finance)
+            #expect(limited.json["code"] as? String == "rate_limited" && limited.headers[.retryAfter] == "1")
+            // Another key is not affected; unauthenticated health checks never are.
+            #expect(try await client.call(.get, "/v1/ledger/accounts", key: f.admin).status == .ok)
+            #expect(try await client.call(.get, "/health").status == .ok)
+        }
     }
 }
