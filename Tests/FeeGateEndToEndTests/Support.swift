@@ -44,7 +44,7 @@ final class ServerProcess: @unchecked Sendable {
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Tools.feegate)
-            process.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning"]
+            process.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning", "--tariffs", packageRoot.appendingPathComponent("Tariffs").path]
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle
