@@ -79,6 +79,7 @@ func buildRouter(
     SystemController(openAPI: openAPI, metrics: metrics).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store)).add(middleware: RateLimitMiddleware(limiter: rateLimiter))
     LedgerController(store: store).addRoutes(to: v1)
+    DocumentsController(store: store).addRoutes(to: v1)
     if let operations {
         OperatorController(services: operations).addRoutes(to: v1)
     } else {

@@ -1,4 +1,5 @@
 import FeeGateCore
+import FeeGateInvoicing
 import FeeGateStore
 import FeeGateTariffs
 import Foundation
@@ -70,8 +71,8 @@ public struct ParkingSessionView: Codable, Sendable {
     public let endedAt: String?
     public let quote: QuoteSummary?
     public let payment: PaymentView?
-    /// The e-invoice or e-ticket (issue #6); `null` until documents are issued.
-    public let document: String?
+    /// The e-invoice (paid) or 0-VND e-ticket (exempt); `null` while unpaid or where the operator issues no documents here.
+    public let document: DocumentReference?
 
     public struct PaymentView: Codable, Sendable {
         public let method: String
@@ -97,15 +98,16 @@ public struct ParkingSessionView: Codable, Sendable {
         source = s.source
         deviceID = s.deviceID
         startedAt = OperatorServices.at(s.startedAt)
-        document = nil
         guard let stop, let details = try? JSONDecoder().decode(StopDetails.self, from: Data(stop.details.utf8)) else {
             status = "active"
+            document = nil
             endedAt = nil
             quote = nil
             payment = nil
             return
         }
         status = stop.status
+        document = details.document
         endedAt = OperatorServices.at(stop.endedAt)
         quote = details.quote
         payment = PaymentView(method: stop.method, status: stop.status, authorization: details.authorization, exemptionReason: details.reason,
@@ -119,6 +121,7 @@ struct StopDetails: Codable {
     let authorization: String?
     let reason: String?
     let intent: IssuedPaymentIntent?
+    let document: DocumentReference?
 }
 
 extension OperatorServices {
@@ -207,7 +210,18 @@ extension OperatorServices {
         default:
             throw OperationsError.invalid(field: "payment.method", message: "unknown payment method '\(payment.method)'; expected qr, card, account or exempt")
         }
-        let details = StopDetails(quote: QuoteSummary(quote), authorization: payment.authorization, reason: payment.reason, intent: intent)
+        var document: IssuedDocument?
+        if status != "awaiting_payment", let documents {
+            let vehicleName = ["car": "ô tô", "motorbike": "xe máy", "bicycle": "xe đạp"][session.vehicle] ?? session.vehicle
+            document = try await documents.issue(
+                .init(source: reference, event: session.id, operatorCode: operatorCode, at: request.endedAt,
+                      lineName: "Dịch vụ trông giữ \(vehicleName) \(session.plate), \(session.zone), \(Self.at(session.startedAt)) – \(Self.at(request.endedAt))",
+                      price: status == "exempt" ? .zero : quote.amount, rate: quote.vatRate, paymentMethod: payment.method,
+                      funder: status == "exempt" ? fundedBy : nil),
+                kind: status == "exempt" ? .eTicket : .cashRegisterInvoice)
+        }
+        let details = StopDetails(quote: QuoteSummary(quote), authorization: payment.authorization, reason: payment.reason, intent: intent,
+                                  document: document.map(DocumentReference.init))
         let record = ParkingStop(sessionID: session.id, endedAt: request.endedAt, status: status, method: payment.method, amount: amount,
                                  fundedBy: fundedBy, referenceAmount: quote.referenceAmount.vnd, details: try Self.json(details))
         let body = try Self.json(ParkingSessionView(session, stop: record))

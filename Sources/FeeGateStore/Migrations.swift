@@ -13,6 +13,9 @@ enum Migrations {
         migrator.registerMigration("0002-operator-flows") { db in
             try db.execute(sql: v0002)
         }
+        migrator.registerMigration("0005-documents") { db in
+            try db.execute(sql: v0005)
+        }
         return migrator
     }
 
@@ -245,4 +248,34 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, '\(table) is append-only: record a new row instead'); END;
             """
         }.joined(separator: "\n")
+
+    // Issued documents (issue #6): e-invoices, e-tickets and fee e-receipts as signed XML. Numbers are
+    // gapless per (operator, template, series, year) because they are taken from `counter` in the same
+    // transaction that stores the document; rows are hash-chained like the journal and never change.
+    private static let v0005 = """
+        CREATE TABLE document (
+            seq INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            kind TEXT NOT NULL CHECK (kind IN ('cash_register_invoice', 'e_ticket', 'fee_receipt')),
+            template TEXT NOT NULL,
+            series TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            number INTEGER NOT NULL CHECK (number BETWEEN 1 AND 99999999),
+            authority_code TEXT UNIQUE,
+            source TEXT NOT NULL UNIQUE,
+            issued_at INTEGER NOT NULL,
+            total INTEGER NOT NULL CHECK (total >= 0),
+            vat INTEGER NOT NULL CHECK (vat >= 0),
+            xml BLOB NOT NULL,
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            UNIQUE (operator_code, template, series, year, number)
+        ) STRICT;
+        CREATE INDEX document_operator ON document(operator_code, seq);
+        INSERT INTO chain_head (name, seq, hash, timestamp) VALUES ('document', 0, zeroblob(32), 0);
+        CREATE TRIGGER document_append_only_update BEFORE UPDATE ON document
+        BEGIN SELECT RAISE(ABORT, 'documents are never changed: issue a replacement document instead'); END;
+        CREATE TRIGGER document_append_only_delete BEFORE DELETE ON document
+        BEGIN SELECT RAISE(ABORT, 'documents are never deleted: issue a replacement document instead'); END;
+        """
 }

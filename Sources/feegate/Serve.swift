@@ -25,6 +25,9 @@ extension FeeGate {
         @Option(help: ArgumentHelp("Tariff directory, validated at start.", discussion: "Default: $FEEGATE_TARIFFS, else ./Tariffs.", valueName: "dir"))
         var tariffs: String?
         @Option(help: "Log level.") var logLevel: String?
+        @Option(help: ArgumentHelp("Documents configuration (JSON: per operator PKCS#12 key, address, series).",
+                                   discussion: "Default: $FEEGATE_DOCUMENTS_CONFIG; without it no documents are issued.", valueName: "file"))
+        var documentsConfig: String?
         @Option(help: "Sustained requests per second allowed per API key (default 2000).") var rateLimit: Int?
         @Option(help: "Burst size per API key (default twice the rate).") var rateBurst: Int?
 
@@ -60,8 +63,19 @@ extension FeeGate {
             }
 
             let store = try database.open(migrate: true)
+            var documents: DocumentIssuer?
+            if let path = documentsConfig ?? environment["FEEGATE_DOCUMENTS_CONFIG"] {
+                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read documents configuration \(path)") }
+                let config: DocumentsConfiguration
+                do { config = try JSONDecoder().decode(DocumentsConfiguration.self, from: data) } catch {
+                    throw CLIError("documents configuration \(path) is not valid: \(error)")
+                }
+                documents = DocumentIssuer(store: store, profiles: try await config.profiles(store: store, environment: environment))
+                logger.notice("documents configured", metadata: ["documents.operators": "\(config.operators.keys.sorted())"])
+            }
             let operations = try engine.map { engine in
-                OperatorServices(store: store, tariffs: engine, tokenKey: try TokenKey.load(databasePath: store.path, environment: environment))
+                OperatorServices(store: store, tariffs: engine, tokenKey: try TokenKey.load(databasePath: store.path, environment: environment),
+                                 documents: documents)
             }
             var configuration = GatewayConfiguration()
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
