@@ -18,6 +18,8 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitPerSecond: Int = 2_000
     /// Requests per API key allowed in a burst.
     public var rateLimitBurst: Int = 4_000
+    /// Monotonic clock of the rate limiter, in nanoseconds (tests freeze it).
+    public var monotonicNanoseconds: @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -52,7 +54,7 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(
         store: store, logger: logger, metrics: metrics, operations: operations,
-        rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
+        rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst, clock: configuration.monotonicNanoseconds))
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
