@@ -72,6 +72,8 @@ let package = Package(
             dependencies: [
                 "FeeGateCore",
                 "FeeGateStore",
+                "FeeGateVietQR",
+                "FeeGateNotifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -13,6 +13,13 @@ public struct GatewayConfiguration: Sendable {
     public var port: Int = 8080
     /// How often due pending transfers are voided.
     public var pendingExpiryInterval: Duration = .seconds(1)
+    /// Collection accounts and payment-provider credentials (``PaymentsConfiguration``).
+    public var payments: PaymentsConfiguration = .none
+    /// Called once a payment intent becomes fully paid, after its postings are durable: the seam
+    /// where e-invoicing (#6) issues the invoice. Must be idempotent by intent id.
+    public var onIntentPaid: IntentPaidHandler = { _ in }
+    /// How often stored-but-unprocessed payment notifications (after a crash) are processed.
+    public var paymentRecoveryInterval: Duration = .seconds(10)
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -44,18 +51,30 @@ public func buildApplication(
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(store: store, logger: logger, metrics: metrics)
+    let processor = PaymentProcessor(store: store, onIntentPaid: configuration.onIntentPaid)
+    let router = try buildRouter(store: store, logger: logger, metrics: metrics, payments: configuration.payments, processor: processor)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(PendingExpiryService(store: store, interval: configuration.pendingExpiryInterval, logger: logger))
+    app.addServices(PaymentRecoveryService(processor: processor, interval: configuration.paymentRecoveryInterval, logger: logger))
     return app
 }
 
 /// The router with every route and middleware.
-public func buildRouter(store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
+public func buildRouter(
+    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, payments: PaymentsConfiguration = .none,
+    onIntentPaid: @escaping IntentPaidHandler = { _ in }
+) throws -> Router<AppRequestContext> {
+    try buildRouter(
+        store: store, logger: logger, metrics: metrics, payments: payments, processor: PaymentProcessor(store: store, onIntentPaid: onIntentPaid))
+}
+
+func buildRouter(
+    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, payments: PaymentsConfiguration, processor: PaymentProcessor
+) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
     }
@@ -68,6 +87,7 @@ public func buildRouter(store: GatewayStore, logger: Logger, metrics: Prometheus
     SystemController(openAPI: openAPI, metrics: metrics).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))
     LedgerController(store: store).addRoutes(to: v1)
+    PaymentsController(store: store, configuration: payments, processor: processor).addRoutes(authenticated: v1, unauthenticated: router)
     return router
 }
 
