@@ -23,6 +23,12 @@ extension FeeGate {
         @Option(help: ArgumentHelp("Tariff directory, validated at start.", discussion: "Default: $FEEGATE_TARIFFS, else ./Tariffs.", valueName: "dir"))
         var tariffs: String?
         @Option(help: "Log level.") var logLevel: String?
+        @Option(
+            help: ArgumentHelp(
+                "Payments configuration (JSON): collection accounts and provider credentials per operator.",
+                discussion: "Default: $FEEGATE_PAYMENTS_CONFIG; without one, payment intents and notifications are refused. Format: README, Payments.",
+                valueName: "file"))
+        var paymentsConfig: String?
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
@@ -51,8 +57,16 @@ extension FeeGate {
                 throw CLIError("tariff directory \(tariffDirectory) does not exist")
             }
 
+            var payments = PaymentsConfiguration.none
+            if let path = paymentsConfig ?? environment["FEEGATE_PAYMENTS_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+                payments = try PaymentsConfiguration.load(path: path)
+                // Operators and providers only: secrets and full account numbers are never logged.
+                logger.notice("payments configuration loaded", metadata: ["payments.config": "\(path)", "payments.operators": "\(payments.summary)"])
+            }
+
             let store = try database.open(migrate: true)
             var configuration = GatewayConfiguration()
+            configuration.payments = payments
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
             if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
             let host = configuration.host
