@@ -339,6 +339,33 @@ struct PaymentNotificationAPITests {
         }
     }
 
+    /// A crash after "store first" and before processing: the provider's redelivery finishes the
+    /// stored first delivery (posting once), rather than being acknowledged as a duplicate of nothing.
+    @Test func redeliveryFinishesAFirstDeliveryThatWasStoredButNeverProcessed() async throws {
+        let f = try await PaymentsFixture.make()
+        try await f.app().test(.router) { client in
+            let intent = try await client.createIntent(f, amount: 25_000, vat: "8%")
+            let content = "CT \(intent.reference)"
+            // What the endpoint stores before processing, written as if the process died right after.
+            _ = try await f.store.recordNotification(
+                StoredNotification(
+                    id: UUID(), provider: "sepay", method: "POST", rawQuery: nil, rawBody: Data("{}".utf8), headers: "{}", receivedAt: f.store.now(),
+                    verified: true, verification: "ok", operatorCode: "HN-PARK-01", providerTransactionID: "555", direction: "credit",
+                    amount: 25_000, content: content))
+            #expect(try await f.store.unprocessedNotificationIDs().count == 1)
+            #expect(try await f.store.ledgerCounts().transfers == 0)
+            let redelivery = try await client.sepay(id: 555, amount: 25_000, content: content, time: vietnamTime(t0 + 60))
+            #expect(redelivery.status == .ok && redelivery.json["duplicate"] as? Bool == true && redelivery.json["outcome"] as? String == "paid", "\(redelivery.text)")
+            #expect(try await f.store.unprocessedNotificationIDs().isEmpty)
+            #expect(try await f.balance(.revenue("HN-PARK-01", vat: .eight)) == (0, 23_148))
+            // A third delivery changes nothing.
+            _ = try await client.sepay(id: 555, amount: 25_000, content: content, time: vietnamTime(t0 + 60))
+            #expect(try await f.store.ledgerCounts().transfers == 2)
+            #expect(await f.paidLog.paid.count == 1)
+            try await f.expectIntact()
+        }
+    }
+
     @Test func tooMuchWithCasso() async throws {
         let f = try await PaymentsFixture.make()
         try await f.app().test(.router) { client in
