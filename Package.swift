@@ -79,6 +79,8 @@ let package = Package(
                 "FeeGateStore",
                 "FeeGateOperations",
                 "FeeGateTariffs",
+                "FeeGateVietQR",
+                "FeeGateNotifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -20,6 +20,13 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitBurst: Int = 4_000
     /// Monotonic clock of the rate limiter, in nanoseconds (tests freeze it).
     public var monotonicNanoseconds: @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
+    /// Collection accounts and payment-provider credentials (``PaymentsConfiguration``).
+    public var payments: PaymentsConfiguration = .none
+    /// Called once a payment intent becomes fully paid, after its postings are durable: the seam
+    /// where e-invoicing (#6) issues the invoice. Must be idempotent by intent id.
+    public var onIntentPaid: IntentPaidHandler = { _ in }
+    /// How often stored-but-unprocessed payment notifications (after a crash) are processed.
+    public var paymentRecoveryInterval: Duration = .seconds(10)
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -52,8 +59,9 @@ public func buildApplication(
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), operations: OperatorServices? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    let processor = PaymentProcessor(store: store, onIntentPaid: configuration.onIntentPaid)
     let router = try buildRouter(
-        store: store, logger: logger, metrics: metrics, operations: operations,
+        store: store, logger: logger, metrics: metrics, operations: operations, payments: configuration.payments, processor: processor,
         rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst, clock: configuration.monotonicNanoseconds))
     var app = Application(
         router: router,
@@ -61,13 +69,14 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(PendingExpiryService(store: store, interval: configuration.pendingExpiryInterval, logger: logger))
+    app.addServices(PaymentRecoveryService(processor: processor, interval: configuration.paymentRecoveryInterval, logger: logger))
     return app
 }
 
 /// The router with every route and middleware.
 func buildRouter(
-    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices? = nil,
-    rateLimiter: RateLimiter = RateLimiter(rate: 2_000, burst: 4_000)
+    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices?, payments: PaymentsConfiguration,
+    processor: PaymentProcessor, rateLimiter: RateLimiter
 ) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
@@ -91,6 +100,7 @@ func buildRouter(
             }
         }
     }
+    PaymentsController(store: store, configuration: payments, processor: processor).addRoutes(authenticated: v1, unauthenticated: router)
     return router
 }
 

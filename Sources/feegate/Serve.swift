@@ -30,6 +30,12 @@ extension FeeGate {
         var documentsConfig: String?
         @Option(help: "Sustained requests per second allowed per API key (default 2000).") var rateLimit: Int?
         @Option(help: "Burst size per API key (default twice the rate).") var rateBurst: Int?
+        @Option(
+            help: ArgumentHelp(
+                "Payments configuration (JSON): collection accounts and provider credentials per operator.",
+                discussion: "Default: $FEEGATE_PAYMENTS_CONFIG; without one, payment intents and notifications are refused. Format: README, Payments.",
+                valueName: "file"))
+        var paymentsConfig: String?
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
@@ -62,6 +68,13 @@ extension FeeGate {
                 logger.warning("no tariff directory: the operator API answers 503", metadata: ["tariffs.directory": "\(tariffDirectory)"])
             }
 
+            var payments = PaymentsConfiguration.none
+            if let path = paymentsConfig ?? environment["FEEGATE_PAYMENTS_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+                payments = try PaymentsConfiguration.load(path: path)
+                // Operators and providers only: secrets and full account numbers are never logged.
+                logger.notice("payments configuration loaded", metadata: ["payments.config": "\(path)", "payments.operators": "\(payments.summary)"])
+            }
+
             let store = try database.open(migrate: true)
             var documents: DocumentIssuer?
             if let path = documentsConfig ?? environment["FEEGATE_DOCUMENTS_CONFIG"] {
@@ -78,6 +91,7 @@ extension FeeGate {
                                  documents: documents)
             }
             var configuration = GatewayConfiguration()
+            configuration.payments = payments
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
             if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
             if let rate = rateLimit ?? environment["FEEGATE_RATE_LIMIT"].flatMap(Int.init) {
