@@ -61,7 +61,7 @@ public struct StopParking: Codable, Sendable {
 public struct ParkingSessionView: Codable, Sendable {
     public let id: String
     public let `operator`: String
-    public let status: String
+    public private(set) var status: String
     public let zone: String
     public let plate: String
     public let vehicle: String
@@ -70,9 +70,9 @@ public struct ParkingSessionView: Codable, Sendable {
     public let startedAt: String
     public let endedAt: String?
     public let quote: QuoteSummary?
-    public let payment: PaymentView?
+    public private(set) var payment: PaymentView?
     /// The e-invoice (paid) or 0-VND e-ticket (exempt); `null` while unpaid or where the operator issues no documents here.
-    public let document: DocumentReference?
+    public private(set) var document: DocumentReference?
 
     public struct PaymentView: Codable, Sendable {
         public let method: String
@@ -87,6 +87,15 @@ public struct ParkingSessionView: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, `operator`, status, zone, plate, vehicle, source, deviceID = "device_id", startedAt = "started_at", endedAt = "ended_at"
         case quote, payment, document
+    }
+
+    /// This view after its QR payment completed.
+    func paid(document: DocumentReference?) -> ParkingSessionView {
+        var copy = self
+        copy.status = "paid"
+        copy.document = document
+        copy.payment = payment.map { PaymentView(method: $0.method, status: "paid", authorization: $0.authorization, exemptionReason: $0.exemptionReason, intent: $0.intent) }
+        return copy
     }
 
     init(_ s: ParkingSession, stop: ParkingStop?) {
@@ -238,7 +247,28 @@ extension OperatorServices {
         guard let (session, stop) = try await store.parkingSession(id: id), operatorCode == nil || session.operatorCode == operatorCode else {
             throw OperationsError.notFound("parking session \(id.uuidString.lowercased()) not found")
         }
-        return ParkingSessionView(session, stop: stop)
+        return try await settled(ParkingSessionView(session, stop: stop))
+    }
+
+    /// A stop that awaited a QR payment shows the intent's outcome (its rows are never rewritten):
+    /// `paid` with its invoice once the intent is fully paid.
+    func settled(_ view: ParkingSessionView) async throws -> ParkingSessionView {
+        guard view.status == "awaiting_payment", let id = UUID(uuidString: view.id), let record = try await store.paymentIntent(id: id),
+            record.state.isFullyPaid
+        else { return view }
+        let document = try await store.document(id: DerivedID.make(namespace: "document", parts: ["parking:\(view.id)"]))
+        return view.paid(document: document.map(DocumentReference.init))
+    }
+
+    /// Called when the QR intent of a parking stop is fully paid (its id is the session id): issues the
+    /// invoice. Idempotent: the document id derives from the session.
+    public func parkingIntentPaid(sessionID: UUID, price: Money, rate: VATRate) async throws {
+        guard let documents, let (session, stop) = try await store.parkingSession(id: sessionID), let stop, stop.status == "awaiting_payment" else { return }
+        _ = try await documents.issue(
+            .init(source: "parking:\(session.id.uuidString.lowercased())", event: session.id, operatorCode: session.operatorCode, at: stop.endedAt,
+                  lineName: "Dịch vụ trông giữ xe \(session.plate), \(session.zone), \(Self.at(session.startedAt)) – \(Self.at(stop.endedAt))",
+                  price: price, rate: rate, paymentMethod: "qr", funder: nil),
+            kind: .cashRegisterInvoice)
     }
 
     /// A page of sessions; the cursor is the last (started_at, id) seen.
@@ -248,6 +278,8 @@ extension OperatorServices {
         let rows = try await store.parkingSessions(operatorCode: operatorCode, status: status, from: from, to: to,
                                                    after: after.map { (startedAt: $0.0, id: $0.1) }, limit: limit)
         let last = rows.count == limit ? rows.last.map { ($0.session.startedAt, $0.session.id) } : nil
-        return (rows.map { ParkingSessionView($0.session, stop: $0.stop) }, last)
+        var items: [ParkingSessionView] = []
+        for row in rows { items.append(try await settled(ParkingSessionView(row.session, stop: row.stop))) }
+        return (items, last)
     }
 }

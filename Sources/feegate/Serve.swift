@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeeGateCore
 import FeeGateCrypto
 import FeeGateGateway
 import FeeGateOperations
@@ -88,10 +89,20 @@ extension FeeGate {
             }
             let operations = try engine.map { engine in
                 OperatorServices(store: store, tariffs: engine, tokenKey: try TokenKey.load(databasePath: store.path, environment: environment),
+                                 payments: payments.operators.isEmpty ? nil : PaymentIntentService(store: store, configuration: payments),
                                  documents: documents)
             }
             var configuration = GatewayConfiguration()
             configuration.payments = payments
+            // A parking stop paid by QR gets its invoice once the intent is fully paid (the handler is idempotent).
+            configuration.onIntentPaid = { [logger] paid in
+                guard let operations else { return }
+                do {
+                    try await operations.parkingIntentPaid(sessionID: paid.intent.id, price: paid.recognised, rate: paid.intent.vatRate)
+                } catch {
+                    logger.error("invoice for a paid QR intent failed", metadata: ["feegate.intent_id": "\(paid.intent.id)", "error": "\(error)"])
+                }
+            }
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
             if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
             if let rate = rateLimit ?? environment["FEEGATE_RATE_LIMIT"].flatMap(Int.init) {

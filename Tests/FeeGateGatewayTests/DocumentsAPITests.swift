@@ -9,6 +9,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import Testing
 
 /// Issue #6 as used by the operator flows: signed documents, gapless numbers, MTT codes, xmlsec1.
@@ -73,5 +74,57 @@ struct DocumentsAPITests {
         _ = try ExternalTool.run("sqlite3", [db, "DROP TRIGGER document_append_only_update; UPDATE document SET xml = CAST(replace(CAST(xml AS TEXT), 'Một trăm hai mươi', 'Một trăm hai mươi mốt') AS BLOB) WHERE seq = 1;"])
         let report = try await store.verify()
         #expect(report.problems.first?.table == "document" && report.problems.first?.seq == 1, "\(report.problems)")
+    }
+}
+
+/// A parking stop paid by bank QR: the stop returns a VietQR intent; the bank's notification pays it;
+/// the session then shows `paid` with its signed invoice.
+@Suite("QR parking")
+struct QRParkingTests {
+    @Test func qrStopIsPaidByTheBankNotificationAndInvoiced() async throws {
+        let pki = try TestPKI(taxCode: "0101234567")
+        let store = try GatewayStore.inMemory()
+        _ = try await store.addOperator(code: "HN-PARK-01", name: "Hapark", taxCode: "0101234567", kind: .parking, mttPrefix: "K7Q2M", invoiceSeries: nil)
+        let key = try await store.createKey(role: .operator, operatorCode: "HN-PARK-01", label: nil).secret
+        let payments = try PaymentsConfiguration.parse(Data(TestKeys.config.utf8), source: "test config")
+        let documentsConfig = try JSONDecoder().decode(DocumentsConfiguration.self, from: Data("""
+            {"operators":{"HN-PARK-01":{"address":"Hà Nội","pkcs12":"\(pki.sellerP12.path)","password_env":"P","series_suffix":"QR"}}}
+            """.utf8))
+        let documents = DocumentIssuer(store: store, profiles: try await documentsConfig.profiles(store: store, environment: ["P": pki.password]))
+        let catalog = try TariffCatalog.load(directory: packageRoot.appendingPathComponent("Tariffs").path)
+        let services = OperatorServices(store: store, tariffs: try TariffEngine(catalog: catalog), tokenKey: Array(repeating: 3, count: 32),
+                                        payments: PaymentIntentService(store: store, configuration: payments), documents: documents)
+        var configuration = GatewayConfiguration(host: "127.0.0.1", port: 0)
+        configuration.payments = payments
+        configuration.onIntentPaid = { paid in try? await services.parkingIntentPaid(sessionID: paid.intent.id, price: paid.recognised, rate: paid.intent.vatRate) }
+        let app = try buildApplication(store: store, configuration: configuration, logger: Logger(label: "test"), operations: services)
+        try await app.test(.router) { client in
+            let session = UUID().uuidString.lowercased()
+            // 1 hour of motorbike in the day on a Hoàn Kiếm street: one day turn, 5,000 VND.
+            _ = try await client.call(.post, "/v1/parking/sessions", key: key, body: """
+                {"id":"\(session)","zone":"HK-12-LY-THAI-TO","plate":"29B1-55555","vehicle":"motorbike","started_at":"2026-11-21T08:00:00+07:00","source":"app"}
+                """)
+            let stop = try await client.call(.post, "/v1/parking/sessions/\(session)/stop", key: key,
+                                             body: #"{"ended_at":"2026-11-21T09:00:00+07:00","payment":{"method":"qr"}}"#)
+            #expect(stop.status == .ok && stop.json["status"] as? String == "awaiting_payment", "\(stop.text)")
+            let intent = try #require((stop.json["payment"] as? [String: Any])?["intent"] as? [String: Any])
+            let reference = try #require(intent["reference"] as? String)
+            #expect((intent["vietqr"] as? String)?.contains("5404500053") == true || (intent["vietqr"] as? String)?.contains("54045000") == true)
+            #expect(stop.json["document"] == nil || stop.json["document"] is NSNull)
+            // The payer's bank upper-cases and wraps the reference in its own text.
+            let now = Int64(Date().timeIntervalSince1970)
+            let body = #"{"id":991,"gateway":"Vietcombank","transactionDate":"\#(vietnamTime(now))","accountNumber":"0011001234567","code":null,"content":"MBVCB.99.\#(reference).CT tu 0123","transferType":"in","transferAmount":5000,"accumulated":0,"subAccount":null,"referenceCode":"FT991","description":"x"}"#
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[.authorization] = "Apikey \(TestKeys.sepayAPIKey)"
+            let notified = try await client.execute(uri: "/v1/notifications/sepay", method: .post, headers: headers, body: ByteBuffer(string: body)) { $0.status }
+            #expect(notified == .ok || notified == .created)
+            let paid = try await client.call(.get, "/v1/parking/sessions/\(session)", key: key)
+            #expect(paid.json["status"] as? String == "paid", "\(paid.text)")
+            let document = try #require(paid.json["document"] as? [String: Any])
+            #expect(document["kind"] as? String == "cash_register_invoice" && document["number"] as? Int == 1 && document["series"] as? String == "C26MQR")
+            // 5,000 at 8 %: 4,630 revenue + 370 VAT (hand-computed in MoneyTests).
+            #expect(try await store.account(id: AccountKey.revenue("HN-PARK-01", vat: .eight).id)?.creditsPosted == 4_630)
+        }
+        #expect(try await store.verify().isIntact)
     }
 }

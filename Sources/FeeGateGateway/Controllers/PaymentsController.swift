@@ -57,33 +57,14 @@ struct PaymentsController {
                 status: .unprocessableContent, code: "payments_not_configured",
                 detail: "operator '\(body.operatorCode)' has no collection account in the payments configuration (feegate serve --payments-config)")
         }
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<8 {
-            let reference = clientReference ?? PaymentReference.generate(using: &generator)
-            let intent = PaymentIntent(
-                id: body.id, operatorCode: body.operatorCode, amount: Money(body.amount), reference: reference.text, purpose: body.purpose,
-                vatRate: body.vatRate, code: body.code, expiresAt: expiresAt, vietQR: try Self.payload(account, amount: body.amount, reference: reference, purpose: body.purpose),
-                createdAt: now)
-            switch try await store.createPaymentIntent(intent, fingerprint: fingerprint, createdBy: principal.keyID) {
-            case .created(let record):
-                context.logger.info(
-                    "payment intent created",
-                    metadata: ["feegate.intent_id": .string(body.id.uuidString.lowercased()), "feegate.amount": .stringConvertible(body.amount)])
-                return EditedResponse(status: .created, response: PaymentsDTO.IntentCreated(record.intent))
-            case .existing(let record, let same):
-                guard same else {
-                    throw Problem(
-                        status: .conflict, code: "idempotency_conflict",
-                        detail: "payment intent \(body.id.uuidString.lowercased()) already exists with different fields; a new intent needs a new id")
-                }
-                return EditedResponse(status: .ok, response: PaymentsDTO.IntentCreated(record.intent))
-            case .referenceTaken:
-                if clientReference != nil {
-                    throw Problem(status: .conflict, code: "reference_taken", detail: "reference \(reference.text) is already used by another payment intent")
-                }
-            }
+        let (record, created) = try await PaymentIntentService(store: store, configuration: configuration).create(
+            id: body.id, operatorCode: body.operatorCode, amount: body.amount, clientReference: clientReference, purpose: body.purpose,
+            vatRate: body.vatRate, code: body.code, expiresAt: expiresAt, fingerprint: fingerprint, createdBy: principal.keyID, account: account)
+        if created {
+            context.logger.info(
+                "payment intent created", metadata: ["feegate.intent_id": .string(body.id.uuidString.lowercased()), "feegate.amount": .stringConvertible(body.amount)])
         }
-        throw Problem(status: .serviceUnavailable, code: "storage_unavailable", detail: "no free payment reference was found; retry with the same id")
+        return EditedResponse(status: created ? .created : .ok, response: PaymentsDTO.IntentCreated(record.intent))
     }
 
     @Sendable func getIntent(_ request: Request, context: AppRequestContext) async throws -> PaymentsDTO.IntentOutput {
