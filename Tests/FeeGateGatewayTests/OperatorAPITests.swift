@@ -344,3 +344,18 @@ struct RateLimitTests {
         }
     }
 }
+
+@Suite("Time bounds")
+struct TimeBoundsTests {
+    @Test func eventTimesOutside2000To2099AreRejected() async throws {
+        let f = try await Fixture.make()
+        try await f.app(operations: try f.operations()).test(.router) { client in
+            for at in ["9547-07-10T08:01:17+07:00", "1999-12-31T23:00:00+07:00"] {
+                let reply = try await client.call(.post, "/v1/parking/sessions", key: f.parking, body: """
+                    {"id":"\(UUID().uuidString)","zone":"HK-12-LY-THAI-TO","plate":"29A12345","vehicle":"car","started_at":"\(at)","source":"meter"}
+                    """)
+                #expect(reply.status == .unprocessableContent && (reply.json["detail"] as? String)?.contains("2000–2099") == true, "\(reply.text)")
+            }
+        }
+    }
+}

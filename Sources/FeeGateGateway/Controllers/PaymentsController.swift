@@ -107,7 +107,8 @@ struct PaymentsController {
         }
     }
 
-    /// RFC 3339 with an offset (fractional seconds allowed) → ledger nanoseconds.
+    /// RFC 3339 with an offset (fractional seconds allowed) → ledger nanoseconds; `nil` outside
+    /// 2000–2199 (nanoseconds since 1970 overflow `Int64` after 2262, and no intent lives that long).
     static func parseTimestamp(_ text: String) -> Int64? {
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
@@ -115,6 +116,7 @@ struct PaymentsController {
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         guard text.count >= 20, let date = plain.date(from: text) ?? fractional.date(from: text) else { return nil }
         let seconds = date.timeIntervalSince1970.rounded(.down)
+        guard seconds >= 946_684_800, seconds < 7_258_118_400 else { return nil }
         let milliseconds = ((date.timeIntervalSince1970 - seconds) * 1000).rounded()
         return Int64(seconds) * 1_000_000_000 + Int64(milliseconds) * 1_000_000
     }
@@ -150,7 +152,10 @@ struct PaymentsController {
                 headers: raw.storedHeaders, receivedAt: receivedAt, verified: true, verification: "ok", operatorCode: verified.operatorCode,
                 providerTransactionID: n.providerTransactionID, direction: direction, failureCode: failureCode, amount: n.amount.vnd,
                 content: n.content, orderReference: n.orderReference, transactionTime: n.transactionTime,
-                occurredAt: n.occurredAt.map { Int64($0.timeIntervalSince1970) * 1_000_000_000 })
+                occurredAt: n.occurredAt.flatMap { date in
+                    let seconds = date.timeIntervalSince1970
+                    return seconds > 0 && seconds < 7_258_118_400 ? Int64(seconds) * 1_000_000_000 : nil
+                })
         case .failure(let rejection):
             stored = StoredNotification(
                 id: UUID(), provider: provider.rawValue, method: request.method.rawValue, rawQuery: raw.rawQuery, rawBody: Data(raw.body),

@@ -195,6 +195,10 @@ extension KeyedDecodingContainer {
         else {
             throw StrictJSON.field(.badRequest, "invalid_field", codingPath + [key], "'\(text)' is not an ISO 8601 time with offset (e.g. 2026-11-21T08:00:00+07:00)")
         }
+        // Invoice series and MTT codes carry two-digit years, and ledger time is Int64 nanoseconds: 2000–2099 only.
+        guard instant.epochSeconds >= 946_684_800, instant.epochSeconds < 4_102_444_800 else {
+            throw StrictJSON.field(.unprocessableContent, "invalid_field", codingPath + [key], "'\(text)' is outside 2000–2099")
+        }
         return instant.epochSeconds
     }
 }
