@@ -454,6 +454,39 @@ spec["paths"].update({
                                                                                 "quote": ref("QuoteSummary")}}, "The receipt."), **op_errors()}}},
 })
 
+# ---- Documents (issue #6) ---------------------------------------------------------------------
+document_view = {"type": "object", "required": ["id", "kind", "operator", "template", "series", "year", "number", "source", "issued_at",
+                                                "total", "vat", "xml_sha256"],
+                 "properties": {"id": uuid, "kind": {"enum": ["cash_register_invoice", "e_ticket", "fee_receipt"]}, "operator": {"type": "string"},
+                                "template": {"type": "string"}, "series": {"type": "string"}, "year": {"type": "integer"},
+                                "number": {"type": "integer", "minimum": 1, "maximum": 99999999},
+                                "authority_code": {"type": ["string", "null"], "description": "MTT code M{template}-{YY}-{prefix}-{11 digits}."},
+                                "source": {"type": "string"}, "issued_at": {"type": "string", "format": "date-time"}, "total": amount, "vat": amount,
+                                "xml_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
+spec["components"]["schemas"]["Document"] = document_view
+spec["tags"].append({"name": "documents", "description": "Issued e-invoices, e-tickets and fee e-receipts."})
+spec["paths"].update({
+    "/v1/invoices/{id}": {"get": {"tags": ["documents"], "operationId": "getDocument", "summary": "An issued document's numbering, codes and totals.",
+                                  "parameters": [id_param],
+                                  "responses": {"200": {"description": "The document.", "content": {"application/json": {"schema": ref("Document")}}},
+                                                "404": problem_response("No such document visible to this key."), **errors("400", "401", "403", "503")}}},
+    "/v1/invoices/{id}/xml": {"get": {"tags": ["documents"], "operationId": "getDocumentXML", "summary": "The signed XML exactly as issued.",
+                                      "parameters": [id_param],
+                                      "responses": {"200": {"description": "GDT XML with its XMLDSig signature.",
+                                                            "content": {"application/xml": {"schema": {"type": "string"}}}},
+                                                    "404": problem_response("No such document visible to this key."), **errors("400", "401", "403", "503")}}},
+    "/v1/tax/documents": {"get": {"tags": ["documents"], "operationId": "documentFeed", "summary": "Every document once, in issue order (tax, finance, admin).",
+                                  "parameters": [{"name": "since", "in": "query", "required": False, "schema": {"type": "string"},
+                                                  "description": "The `next_cursor` of the previous page."},
+                                                 {"name": "limit", "in": "query", "required": False,
+                                                  "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+                                                 {"name": "operator", "in": "query", "required": False, "schema": {"type": "string"}}],
+                                  "responses": {"200": {"description": "A page of documents.", "content": {"application/json": {"schema": {
+                                      "type": "object", "required": ["items", "next_cursor"],
+                                      "properties": {"items": {"type": "array", "items": ref("Document")}, "next_cursor": {"type": "string"}}}}}},
+                                                **errors("400", "401", "403", "503")}}},
+})
+
 # Every authenticated endpoint may answer 429 (per-key rate limit).
 for path, operations in spec["paths"].items():
     if path.startswith("/v1/"):

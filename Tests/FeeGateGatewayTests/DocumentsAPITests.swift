@@ -67,6 +67,15 @@ struct DocumentsAPITests {
             let ticket = try await client.call(.get, "/v1/invoices/\(documents[2]["id"] as? String ?? "")/xml", key: parking)
             #expect(ticket.text.contains("Vé 0 đồng — ngân sách thành phố chi trả"))
             #expect(try await client.call(.get, "/v1/invoices/\(invoiceID)", key: f.bus.isEmpty ? "x" : f.bus).status == .unauthorized)
+            // The tax office's feed: each document once, in issue order, resumable from its cursor.
+            let page1 = try await client.call(.get, "/v1/tax/documents?limit=2", key: tax)
+            #expect((page1.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == documents.prefix(2).compactMap { $0["id"] as? String })
+            let cursor = try #require(page1.json["next_cursor"] as? String)
+            let page2 = try await client.call(.get, "/v1/tax/documents?limit=2&since=\(cursor)", key: tax)
+            #expect((page2.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [documents[2]["id"] as? String ?? ""])
+            let end = try await client.call(.get, "/v1/tax/documents?since=\(page2.json["next_cursor"] as? String ?? "")", key: tax)
+            #expect((end.json["items"] as? [Any])?.isEmpty == true && end.json["next_cursor"] as? String == page2.json["next_cursor"] as? String)
+            #expect(try await client.call(.get, "/v1/tax/documents", key: parking).status == .forbidden)
         }
         #expect(try await store.verify().isIntact)
         // Editing one character of a stored invoice (with the triggers dropped first) breaks the document chain.

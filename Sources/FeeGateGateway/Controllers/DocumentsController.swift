@@ -14,6 +14,14 @@ struct DocumentsController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("invoices/:id", use: metadata)
         group.get("invoices/:id/xml", use: xml)
+        group.get("tax/documents", use: feed)
+    }
+
+    struct FeedPage: Encodable {
+        let items: [DocumentView]
+        let nextCursor: String
+
+        enum CodingKeys: String, CodingKey { case items, nextCursor = "next_cursor" }
     }
 
     struct DocumentView: Encodable {
@@ -35,13 +43,26 @@ struct DocumentsController {
         return document
     }
 
-    @Sendable func metadata(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let d = try await visible(context)
-        let view = DocumentView(
+    /// The tax office's incremental feed: every document once, in issue order. `next_cursor` is always
+    /// returned (also on an empty page) so a poller resumes exactly where it stopped.
+    @Sendable func feed(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.require(.tax, .finance, .admin)
+        let q = request.uri.queryParameters
+        let after = try Cursor.decode(q.get("since"))
+        let limit = try Cursor.limit(q.get("limit"))
+        let page = try await store.documents(after: after, limit: limit, operatorCode: q.get("operator"))
+        return try OperatorController.json(FeedPage(items: page.map(Self.view), nextCursor: Cursor.encode(page.last?.seq ?? after)))
+    }
+
+    static func view(_ d: IssuedDocument) -> DocumentView {
+        DocumentView(
             id: d.id.uuidString.lowercased(), kind: d.kind, operator: d.operatorCode, template: d.template, series: d.series, year: d.year, number: d.number,
             authorityCode: d.authorityCode, source: d.source, issuedAt: LedgerTime.iso8601(nanoseconds: d.issuedAt * 1_000_000_000), total: d.total,
             vat: d.vat, xmlSHA256: Hex.encode(Digest.sha256(d.xml)))
-        return try OperatorController.json(view)
+    }
+
+    @Sendable func metadata(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try OperatorController.json(Self.view(try await visible(context)))
     }
 
     @Sendable func xml(_ request: Request, context: AppRequestContext) async throws -> Response {

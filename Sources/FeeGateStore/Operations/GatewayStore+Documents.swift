@@ -49,6 +49,23 @@ extension GatewayStore {
         }
     }
 
+    /// Documents in issue order after position `after` (the document chain's `seq`), optionally one operator's.
+    public func documents(after: Int64, limit: Int, operatorCode: String? = nil) async throws -> [IssuedDocument] {
+        try await mapErrors {
+            try await writer.read { db in
+                var sql = "SELECT * FROM document WHERE seq > ?"
+                var arguments: StatementArguments = [after]
+                if let operatorCode {
+                    sql += " AND operator_code = ?"
+                    arguments += [operatorCode]
+                }
+                sql += " ORDER BY seq LIMIT ?"
+                arguments += [limit]
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.decodeDocument)
+            }
+        }
+    }
+
     static func decodeDocument(_ row: Row) throws -> IssuedDocument {
         let xml: Data = row["xml"]
         return IssuedDocument(
