@@ -16,11 +16,12 @@ struct APIFuzzTests {
         let key = try Tools.feegate(arguments).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServerProcess(db: db, directory: scratch.url)
         defer { server.stop() }
+        // Run in the scratch directory: schemathesis writes its cache (.schemathesis/) into the working directory.
         let run = try ExternalTool.run(
             "schemathesis",
             ["run", "\(server.base)/openapi.json", "-H", "Authorization: Bearer \(key)", "--checks", "not_a_server_error,response_schema_conformance",
              "--max-examples", "10", "--seed", "20261121"],
-            install: "pip install -r scripts/test-requirements.txt")
+            in: scratch.url, install: "pip install -r scripts/test-requirements.txt")
         #expect(run.status == 0, "schemathesis found problems:\n\(run.stdout.suffix(4_000))\(run.stderr.suffix(1_000))")
         // The summary reads "N generated, N passed" when nothing failed.
         let summary = run.stdout.split(separator: "\n").first { $0.contains(" generated, ") }.map(String.init) ?? ""
