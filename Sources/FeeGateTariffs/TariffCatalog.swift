@@ -43,7 +43,8 @@ public struct TariffCatalog: Sendable {
     /// Reads every `*.yaml` / `*.yml` file under `directory` (recursively, skipping hidden entries)
     /// and builds the catalog. Throws only when the directory itself cannot be read.
     public static func load(directory: String) throws(TariffError) -> TariffCatalog {
-        let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        // Resolve links first: the enumerator does not descend into a symlinked root (it would find no files).
+        let root = URL(fileURLWithPath: directory, isDirectory: true).resolvingSymlinksInPath().standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .tariffDirectoryUnreadable(path: directory, reason: "no such directory")
@@ -70,6 +71,9 @@ public struct TariffCatalog: Sendable {
                 continue
             }
             files.append(TariffSourceFile(path: relative, contents: text))
+        }
+        if files.isEmpty && unreadable.isEmpty {
+            throw .tariffDirectoryUnreadable(path: directory, reason: "it holds no tariff files (*.yaml)")
         }
         let catalog = TariffCatalog(files: files)
         guard !unreadable.isEmpty else { return catalog }

@@ -1,4 +1,5 @@
 import FeeGateTariffs
+import Foundation
 import Testing
 
 /// Expected values from GNU date / Python, computed outside this code base:
@@ -47,5 +48,21 @@ struct HanoiTimeTests {
     @Test("invalid calendar dates", arguments: ["2025-02-29", "2100-02-29", "2024-13-01", "2024-04-31", "24-01-01", "2024-1-01"])
     func invalidDates(text: String) {
         #expect(LocalDate(iso: text) == nil)
+    }
+}
+
+@Suite("Tariff directory")
+struct TariffDirectoryTests {
+    @Test func aSymlinkedDirectoryLoadsAndAnEmptyOneIsAnError() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("feegate-tariff-link-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: base) }
+        let link = base.appendingPathComponent("Tariffs")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: shippedTariffs)
+        let catalog = try TariffCatalog.load(directory: link.path)
+        #expect(catalog.fileCount == 16 && catalog.diagnostics.isEmpty)
+        let empty = base.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        #expect(throws: TariffError.self) { try TariffCatalog.load(directory: empty.path) }
     }
 }
