@@ -59,6 +59,9 @@ struct CommandLineTests {
     @Test(arguments: [
         ["serve"], ["migrate"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"], ["operators", "add"], ["operators", "list"],
         ["ledger", "accounts"], ["ledger", "balance"], ["ledger", "history"], ["verify"],
+        ["tariff", "check"], ["tariff", "list"], ["tariff", "quote", "parking"], ["tariff", "quote", "bus"], ["tariff", "quote", "pass"],
+        ["tariff", "quote", "fee"], ["qr", "decode"], ["qr", "encode"], ["invoice", "words"], ["invoice", "verify"], ["invoice", "show"],
+        ["payments", "list"],
     ])
     func everySubcommandHasHelpWithAnExample(command: [String]) throws {
         let help = try Tools.feegate(command + ["--help"])
