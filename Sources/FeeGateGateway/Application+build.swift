@@ -1,4 +1,5 @@
 import FeeGateOperations
+import FeeGateSettlement
 import FeeGateStore
 import Foundation
 import Hummingbird
@@ -48,10 +49,11 @@ public enum GatewayError: Error, CustomStringConvertible {
 public func buildApplication(
     store: GatewayStore, configuration: GatewayConfiguration, logger: Logger,
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), operations: OperatorServices? = nil,
+    settlement: SettlementService? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(
-        store: store, logger: logger, metrics: metrics, operations: operations,
+        store: store, logger: logger, metrics: metrics, operations: operations, settlement: settlement,
         rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
     var app = Application(
         router: router,
@@ -65,7 +67,7 @@ public func buildApplication(
 /// The router with every route and middleware.
 func buildRouter(
     store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices? = nil,
-    rateLimiter: RateLimiter = RateLimiter(rate: 2_000, burst: 4_000)
+    settlement: SettlementService? = nil, rateLimiter: RateLimiter = RateLimiter(rate: 2_000, burst: 4_000)
 ) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
@@ -79,6 +81,7 @@ func buildRouter(
     SystemController(openAPI: openAPI, metrics: metrics).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store)).add(middleware: RateLimitMiddleware(limiter: rateLimiter))
     LedgerController(store: store).addRoutes(to: v1)
+    SettlementController(settlement: settlement).addRoutes(to: v1)
     if let operations {
         OperatorController(services: operations).addRoutes(to: v1)
     } else {
@@ -95,9 +98,10 @@ func buildRouter(
 /// so that the executable does not depend on Hummingbird itself.
 public func runGateway(
     store: GatewayStore, configuration: GatewayConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry,
-    operations: OperatorServices?, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    operations: OperatorServices?, settlement: SettlementService? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
     let app = try buildApplication(
-        store: store, configuration: configuration, logger: logger, metrics: metrics, operations: operations, onServerRunning: onServerRunning)
+        store: store, configuration: configuration, logger: logger, metrics: metrics, operations: operations, settlement: settlement,
+        onServerRunning: onServerRunning)
     try await app.runService()
 }

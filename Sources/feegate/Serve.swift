@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeeGateSettlement
 import FeeGateCrypto
 import FeeGateGateway
 import FeeGateOperations
@@ -27,6 +28,7 @@ extension FeeGate {
         @Option(help: "Log level.") var logLevel: String?
         @Option(help: "Sustained requests per second allowed per API key (default 2000).") var rateLimit: Int?
         @Option(help: "Burst size per API key (default twice the rate).") var rateBurst: Int?
+        @OptionGroup var settlementOptions: SettlementOptions
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
@@ -76,7 +78,12 @@ extension FeeGate {
                 configuration.rateLimitBurst = burst
             }
             let host = configuration.host
-            try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry, operations: operations) { [logger] port in
+            let settlementConfig = try settlementOptions.loadIfPresent()
+            if settlementConfig == nil {
+                logger.warning("no settlement configuration: settlements show no channel fees and no payout accounts", metadata: ["settlement.config": "\(settlementOptions.resolvedPath)"])
+            }
+            let settlement = SettlementService(store: store, config: settlementConfig ?? SettlementConfig())
+            try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry, operations: operations, settlement: settlement) { [logger] port in
                 logger.notice("FeeGate listening", metadata: ["http.host": "\(host)", "http.port": "\(port)", "db.path": "\(store.path)"])
             }
         }
