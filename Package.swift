@@ -55,7 +55,9 @@ let package = Package(
             name: "FeeGateInvoiceSigning", dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateCrypto"], swiftSettings: swiftSettings),
         // The operator flows (parking, transit, fees): quote, post to the ledger, record. No HTTP.
         .target(
-            name: "FeeGateOperations", dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateStore", "FeeGateTariffs"], swiftSettings: swiftSettings),
+            name: "FeeGateOperations",
+            dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateStore", "FeeGateTariffs", "FeeGateInvoicing", "FeeGateInvoiceSigning"],
+            swiftSettings: swiftSettings),
         // Hashing, HMAC and randomness over OpenSSL.
         .target(name: "FeeGateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // The only user of GRDB: schema, migrations, the ledger store and its group-commit writer.
@@ -86,6 +88,8 @@ let package = Package(
                 "FeeGateSettlement",
                 "FeeGateOperations",
                 "FeeGateTariffs",
+                "FeeGateVietQR",
+                "FeeGateNotifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,7 +7,7 @@ openapi-spec-validator and check the server against it.
 import json, pathlib
 
 ACCOUNT_CODES = ["operator_revenue", "vat_payable", "channel_clearing", "subsidy_receivable", "sponsor", "channel_fees",
-                 "payouts", "rider_stored_value", "refund_liability", "suspense", "control"]
+                 "payouts", "rider_stored_value", "refund_liability", "suspense", "control", "unapplied_payments"]
 TRANSFER_CODES = ["parking_fee", "bus_fare", "pass_sale", "public_fee", "subsidy", "payment", "channel_fee", "fee_sponsorship",
                   "payout", "refund", "reversal", "vat", "deposit", "adjustment", "pending_expiry"]
 TRANSFER_FLAGS = ["linked", "pending", "post_pending_transfer", "void_pending_transfer", "balancing_debit", "balancing_credit"]
@@ -25,6 +25,10 @@ RESULTS = ["ok", "exists", "linked_event_failed", "linked_event_chain_open", "id
            "pending_transfer_has_different_amount", "pending_transfer_already_posted", "pending_transfer_already_voided",
            "pending_transfer_expired", "overflows_debits_pending", "overflows_credits_pending", "overflows_debits_posted",
            "overflows_credits_posted", "overflows_timeout", "exceeds_credits", "exceeds_debits"]
+INTENT_STATUSES = ["pending", "paid", "underpaid", "overpaid", "late", "expired", "refunded"]
+PAYMENT_OUTCOMES = ["paid", "underpaid", "overpaid", "late", "unmatched", "failed", "ignored"]
+REVENUE_CODES = ["payment", "parking_fee", "bus_fare", "pass_sale", "public_fee"]
+VNPAY_CODES = ["00", "01", "02", "03", "04", "97", "99"]
 ACCOUNT_RESULTS = ["ok", "exists", "id_must_not_be_zero", "ledger_must_not_be_zero", "flags_are_mutually_exclusive", "name_required",
                    "exists_with_different_flags", "exists_with_different_ledger", "exists_with_different_code",
                    "exists_with_different_operator", "exists_with_different_name"]
@@ -58,6 +62,19 @@ def cursor_params():
 
 id_param = {"name": "id", "in": "path", "required": True, "schema": uuid}
 
+def notification_op(provider, summary, parameters):
+    return {"post": {"tags": ["notifications"], "operationId": f"notify{provider.capitalize()}", "security": [], "summary": summary,
+                     "parameters": parameters,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+                     "responses": {"200": {"description": "Stored and processed (or a redelivery, acknowledged).",
+                                           "content": {"application/json": {"schema": ref("NotificationAck")}}},
+                                   "400": problem_response("`malformed_notification`: the body cannot be read. Stored, not processed."),
+                                   "401": problem_response("`invalid_signature`: bad or missing signature or key, timestamp outside the window, or no "
+                                                           "credentials configured. Stored, never processed."),
+                                   "413": ERRORS["413"],
+                                   "503": problem_response("`storage_unavailable` or `payment_processing_failed`: retry; a stored notification is "
+                                                           "processed on redelivery or by the recovery sweep.")}}}
+
 spec = {
     "openapi": "3.1.0",
     "info": {
@@ -71,7 +88,11 @@ spec = {
     },
     "servers": [{"url": "http://127.0.0.1:8080"}],
     "security": [{"bearer": []}],
-    "tags": [{"name": "system"}, {"name": "ledger", "description": "Admin ledger API (TigerBeetle semantics)."}],
+    "tags": [{"name": "system"}, {"name": "ledger", "description": "Admin ledger API (TigerBeetle semantics)."},
+             {"name": "payments", "description": "Bank-QR (VietQR) payment intents and their outcomes."},
+             {"name": "notifications", "description": "Signed bank notifications from payOS, Casso, VNPAY and SePay (no bearer key: "
+                                                      "the provider's signature is verified over the raw body or query). Every request is "
+                                                      "stored raw before anything else; a redelivery is acknowledged and changes nothing."}],
     "paths": {
         "/health": {"get": {"tags": ["system"], "operationId": "health", "security": [], "summary": "Liveness.",
                             "responses": {"200": {"description": "Up.", "content": {"application/json": {"schema": {
@@ -113,6 +134,58 @@ spec = {
                                               "responses": {"200": {"description": "The transfer.", "content": {"application/json": {"schema": ref("Transfer")}}},
                                                             "404": problem_response("Not in the journal (`not_found`), or rejected earlier (`transfer_failed`, with `result`)."),
                                                             **errors("400", "401", "403", "503")}}},
+
+        "/v1/payments/qr": {"post": {"tags": ["payments"], "operationId": "createPaymentIntent",
+                                     "summary": "Create a VietQR payment intent (admin; an operator key for its own operator).",
+                                     "description": "The client's `id` is the idempotency key: the same id and body return the original "
+                                                    "answer with 200; the same id with a different body is a 409 `idempotency_conflict`. "
+                                                    "The VietQR is built for the operator's collection account from the payments "
+                                                    "configuration; 62/08 carries the reference (and the purpose when both fit in 25 characters).",
+                                     "requestBody": {"required": True, "content": {"application/json": {"schema": ref("CreatePaymentIntentRequest")}}},
+                                     "responses": {"201": {"description": "Created.", "content": {"application/json": {"schema": ref("PaymentIntentCreated")}}},
+                                                   "200": {"description": "An identical retry: the original answer.", "content": {"application/json": {"schema": ref("PaymentIntentCreated")}}},
+                                                   "404": problem_response("The operator does not exist."),
+                                                   "409": problem_response("`idempotency_conflict` (same id, different body) or `reference_taken`."),
+                                                   **errors("400", "401", "403", "413"),
+                                                   "422": problem_response("`invalid_amount`, `invalid_reference`, `invalid_expiry` (not in the future), `invalid_field`, "
+                                                                           "`missing_field`, `payments_not_configured` (no collection account for the operator)."),
+                                                   **errors("503")}}},
+        "/v1/payments/{id}": {"get": {"tags": ["payments"], "operationId": "getPaymentIntent",
+                                      "summary": "An intent's status and every notification received for it (admin, finance; operators their own).",
+                                      "parameters": [id_param],
+                                      "responses": {"200": {"description": "The intent.", "content": {"application/json": {"schema": ref("PaymentIntent")}}},
+                                                    "404": problem_response("No such intent visible to this key."),
+                                                    **errors("400", "401", "403", "503")}}},
+        "/v1/payments/{id}/resolve": {"post": {"tags": ["payments"], "operationId": "resolvePaymentIntent",
+                                               "summary": "Resolve an underpaid or late intent: accept the money received as the payment, or owe it back (admin, finance; operators their own).",
+                                               "parameters": [id_param],
+                                               "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ResolvePaymentRequest")}}},
+                                               "responses": {"200": {"description": "The intent after the resolution.", "content": {"application/json": {"schema": ref("PaymentIntent")}}},
+                                                             "404": problem_response("No such intent visible to this key."),
+                                                             "409": problem_response("`not_resolvable`: the intent is not underpaid or late."),
+                                                             **errors("400", "401", "403", "422", "503")}}},
+        "/v1/notifications/payos": notification_op("payos", "payOS payment webhook: `signature` in the body, HMAC-SHA256 over the sorted `k=v` pairs of `data`.", []),
+        "/v1/notifications/casso": notification_op("casso", "Casso webhook V2: HMAC-SHA512 over `t.` + the key-sorted JSON body.",
+                                                   [{"name": "X-Casso-Signature", "in": "header", "required": True, "schema": {"type": "string"},
+                                                     "description": "`t=<ms>,v1=<hex>`."}]),
+        "/v1/notifications/sepay": notification_op("sepay", "SePay webhook: `Authorization: Apikey <key>`, or HMAC-SHA256 over `<timestamp>.<raw body>` "
+                                                   "with a 5-minute window (as configured per operator). Answers `{\"success\":true}`.",
+                                                   [{"name": "X-SePay-Timestamp", "in": "header", "required": False, "schema": {"type": "string"}},
+                                                    {"name": "X-SePay-Signature", "in": "header", "required": False, "schema": {"type": "string"},
+                                                     "description": "`sha256=<hex>` (HMAC mode)."}]),
+        "/v1/notifications/vnpay": {"get": {"tags": ["notifications"], "operationId": "notifyVnpay", "security": [],
+                                            "summary": "VNPAY IPN: HMAC-SHA512 over the sorted, form-encoded query without the hash fields.",
+                                            "description": "Always HTTP 200 with `{RspCode, Message}` as VNPAY expects: `97` bad checksum (recorded, not processed), "
+                                                           "`02` redelivery, `01` no matching intent (money in suspense), `04` wrong amount (under- or overpaid, "
+                                                           "recorded), `00` otherwise (paid, late, or a failed payment recorded), `99` unreadable or not storable.",
+                                            "parameters": [{"name": "vnp_SecureHash", "in": "query", "required": True, "schema": {"type": "string"}},
+                                                           {"name": "vnp_TransactionNo", "in": "query", "required": True, "schema": {"type": "string"}},
+                                                           {"name": "vnp_Amount", "in": "query", "required": True, "schema": {"type": "string"},
+                                                            "description": "VND × 100."},
+                                                           {"name": "vnp_OrderInfo", "in": "query", "required": False, "schema": {"type": "string"},
+                                                            "description": "Searched for the payment reference, as is `vnp_TxnRef`."},
+                                                           {"name": "vnp_TxnRef", "in": "query", "required": False, "schema": {"type": "string"}}],
+                                            "responses": {"200": {"description": "VNPAY's answer format.", "content": {"application/json": {"schema": ref("VnpayIpnResponse")}}}}}},
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A key from `feegate keys create`."}},
@@ -170,6 +243,47 @@ spec = {
                 "properties": {"index": {"type": "integer"}, "id": uuid, "result": {"enum": RESULTS},
                                "committed": {"type": "boolean", "description": "true for `ok` and `exists`."},
                                "detail": {"type": "string"}, "transfer": ref("Transfer")}}}}},
+            "CreatePaymentIntentRequest": {"type": "object", "additionalProperties": False, "required": ["id", "operator", "amount", "purpose", "expires_at"],
+                                           "properties": {"id": {**uuid, "description": "Client-chosen idempotency key."},
+                                                          "operator": {"type": "string"},
+                                                          "amount": {**amount, "minimum": 1, "description": "VAT-inclusive price in VND."},
+                                                          "reference": {"type": "string", "description": "Optional FeeGate payment reference (FG + 6 symbols + check symbol); generated when omitted."},
+                                                          "purpose": {"type": "string", "minLength": 1, "maxLength": 200},
+                                                          "expires_at": {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset; must be in the future."},
+                                                          "vat_rate": {"type": "string", "default": "KCT", "description": "TSuat label: 0%, 5%, 8%, 10%, KCT, KKKNT, KHAC:AB.CD%."},
+                                                          "code": {"enum": REVENUE_CODES, "default": "payment"}}},
+            "PaymentIntentCreated": {"type": "object", "required": ["intent_id", "status", "vietqr", "reference", "amount", "expires_at", "operator"],
+                                     "properties": {"intent_id": uuid, "status": {"const": "pending"}, "vietqr": {"type": "string", "description": "EMVCo/NAPAS payload to show as a QR code."},
+                                                    "reference": {"type": "string"}, "amount": amount, "expires_at": {"type": "string", "format": "date-time"},
+                                                    "operator": {"type": "string"}}},
+            "ResolvePaymentRequest": {"type": "object", "additionalProperties": False, "required": ["action"],
+                                      "properties": {"action": {"enum": ["accept", "refund"]}}},
+            "PaymentNotification": {"type": "object", "required": ["id", "provider", "received_at", "duplicate", "transfer_ids"],
+                                    "properties": {"id": uuid, "provider": {"enum": ["payos", "casso", "vnpay", "sepay"]},
+                                                   "provider_transaction_id": {"type": "string"}, "received_at": {"type": "string", "format": "date-time"},
+                                                   "duplicate": {"type": "boolean"}, "duplicate_of": uuid, "amount": amount, "content": {"type": "string"},
+                                                   "transaction_time": {"type": "string"}, "outcome": {"enum": PAYMENT_OUTCOMES}, "detail": {"type": "string"},
+                                                   "transfer_ids": {"type": "array", "items": uuid}}},
+            "PaymentIntentEvent": {"type": "object", "required": ["status", "paid", "at", "detail", "transfer_ids"],
+                                   "properties": {"status": {"enum": INTENT_STATUSES}, "paid": amount, "at": {"type": "string", "format": "date-time"},
+                                                  "notification_id": uuid, "action": {"enum": ["accept", "refund"]}, "detail": {"type": "string"},
+                                                  "transfer_ids": {"type": "array", "items": uuid}}},
+            "PaymentIntent": {"type": "object", "required": ["intent_id", "operator", "status", "amount", "paid", "late_amount", "reference", "purpose",
+                                                             "vat_rate", "code", "vietqr", "expires_at", "created_at", "updated_at", "notifications", "events"],
+                              "properties": {"intent_id": uuid, "operator": {"type": "string"}, "status": {"enum": INTENT_STATUSES},
+                                             "amount": amount, "paid": {**amount, "description": "Received on time and held for the intent."},
+                                             "late_amount": {**amount, "description": "Received after expiry, held as refund liability."},
+                                             "reference": {"type": "string"}, "purpose": {"type": "string"}, "vat_rate": {"type": "string"},
+                                             "code": {"enum": REVENUE_CODES}, "vietqr": {"type": "string"},
+                                             "expires_at": {"type": "string", "format": "date-time"}, "created_at": {"type": "string", "format": "date-time"},
+                                             "updated_at": {"type": "string", "format": "date-time"},
+                                             "notifications": {"type": "array", "items": ref("PaymentNotification")},
+                                             "events": {"type": "array", "items": ref("PaymentIntentEvent")}}},
+            "NotificationAck": {"type": "object", "required": ["success", "notification_id", "duplicate", "outcome"],
+                                "properties": {"success": {"const": True}, "notification_id": uuid, "duplicate": {"type": "boolean"},
+                                               "outcome": {"enum": PAYMENT_OUTCOMES}, "intent_id": uuid}},
+            "VnpayIpnResponse": {"type": "object", "required": ["RspCode", "Message"],
+                                 "properties": {"RspCode": {"enum": VNPAY_CODES}, "Message": {"type": "string"}}},
             "TransferPage": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref("Transfer")},
                                                                                     "next_cursor": {"type": "string"}}},
         },

@@ -104,7 +104,9 @@ public struct SimReport: Sendable, Codable {
         public let cores: Int
         public let memoryGiB: Double
         public let os: String
-        enum CodingKeys: String, CodingKey { case cores, memoryGiB = "memory_gib", os }
+        /// `/proc/loadavg` when the run started: other processes sharing the cores show here.
+        public let loadAverageAtStart: String
+        enum CodingKeys: String, CodingKey { case cores, memoryGiB = "memory_gib", os, loadAverageAtStart = "load_average_at_start" }
     }
 
     public var tool = "feegate-sim"
@@ -152,7 +154,7 @@ public struct SimReport: Sendable, Codable {
 
     public var text: String {
         var lines: [String] = []
-        lines.append("feegate-sim \(mode)/\(workload) profile \(profile.name) seed \(seed) day \(day) (\(buildConfiguration) build, \(machine.cores) cores)")
+        lines.append("feegate-sim \(mode)/\(workload) profile \(profile.name) seed \(seed) day \(day) (\(buildConfiguration) build, \(machine.cores) cores, load average \(machine.loadAverageAtStart) at start)")
         lines.append(String(format: "requests %d (accepted %d, rejected %d), transfers %d in %.2f s", requests, acceptedRequests, rejectedRequests, transfers, durationSeconds))
         lines.append(String(format: "throughput %.0f requests/s, %.0f transfers/s (concurrency %d)", requestsPerSecond, transfersPerSecond, concurrency))
         if let offered = offeredRequestsPerSecond, let accepted = acceptedRequestsPerSecond {
@@ -204,6 +206,7 @@ enum Measure {
         }
         return SimReport.Machine(
             cores: ProcessInfo.processInfo.activeProcessorCount, memoryGiB: (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
-            os: os)
+            os: os,
+            loadAverageAtStart: ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3).joined(separator: " "))
     }
 }

@@ -19,6 +19,15 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitPerSecond: Int = 2_000
     /// Requests per API key allowed in a burst.
     public var rateLimitBurst: Int = 4_000
+    /// Monotonic clock of the rate limiter, in nanoseconds (tests freeze it).
+    public var monotonicNanoseconds: @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
+    /// Collection accounts and payment-provider credentials (``PaymentsConfiguration``).
+    public var payments: PaymentsConfiguration = .none
+    /// Called once a payment intent becomes fully paid, after its postings are durable: the seam
+    /// where e-invoicing (#6) issues the invoice. Must be idempotent by intent id.
+    public var onIntentPaid: IntentPaidHandler = { _ in }
+    /// How often stored-but-unprocessed payment notifications (after a crash) are processed.
+    public var paymentRecoveryInterval: Duration = .seconds(10)
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -52,22 +61,24 @@ public func buildApplication(
     settlement: SettlementService? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    let processor = PaymentProcessor(store: store, onIntentPaid: configuration.onIntentPaid)
     let router = try buildRouter(
-        store: store, logger: logger, metrics: metrics, operations: operations, settlement: settlement,
-        rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
+        store: store, logger: logger, metrics: metrics, operations: operations, settlement: settlement, payments: configuration.payments,
+        processor: processor, rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst, clock: configuration.monotonicNanoseconds))
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(PendingExpiryService(store: store, interval: configuration.pendingExpiryInterval, logger: logger))
+    app.addServices(PaymentRecoveryService(processor: processor, interval: configuration.paymentRecoveryInterval, logger: logger))
     return app
 }
 
 /// The router with every route and middleware.
 func buildRouter(
-    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices? = nil,
-    settlement: SettlementService? = nil, rateLimiter: RateLimiter = RateLimiter(rate: 2_000, burst: 4_000)
+    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices?, settlement: SettlementService? = nil,
+    payments: PaymentsConfiguration, processor: PaymentProcessor, rateLimiter: RateLimiter
 ) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
@@ -82,6 +93,7 @@ func buildRouter(
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store)).add(middleware: RateLimitMiddleware(limiter: rateLimiter))
     LedgerController(store: store).addRoutes(to: v1)
     SettlementController(settlement: settlement).addRoutes(to: v1)
+    DocumentsController(store: store).addRoutes(to: v1)
     if let operations {
         OperatorController(services: operations).addRoutes(to: v1)
     } else {
@@ -91,6 +103,7 @@ func buildRouter(
             }
         }
     }
+    PaymentsController(store: store, configuration: payments, processor: processor).addRoutes(authenticated: v1, unauthenticated: router)
     return router
 }
 

@@ -1,4 +1,5 @@
 import FeeGateCore
+import FeeGateInvoicing
 import FeeGateStore
 import FeeGateTariffs
 import Foundation
@@ -38,6 +39,8 @@ struct FeeReceiptView: Codable {
         let number: Int64
         let year: String
         let document: String
+        /// The signed e-receipt, where the operator issues documents here.
+        let issued: DocumentReference?
     }
 
     enum CodingKeys: String, CodingKey { case id, feeCode = "fee_code", amount, payerName = "payer_name", receipt, quote }
@@ -67,14 +70,21 @@ extension OperatorServices {
         }
         try await post(Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
                                              rate: quote.vatRate, code: .publicFee, reference: "fee:\(request.id.uuidString.lowercased())"))
+        // The e-receipt's number is the receipt number; without a document profile a plain counter numbers receipts.
         let year = String(HanoiDateTime(epochSeconds: request.at).localDate.description.prefix(4))
         let payerHash = request.payerIDNumber.map { tokenHash(type: "person-id", value: $0) }
+        let source = "fee:\(request.id.uuidString.lowercased())"
+        let issued = try await documents?.issue(
+            .init(source: source, event: request.id, operatorCode: operatorCode, at: request.at, lineName: quote.feeName ?? request.feeCode, price: quote.amount,
+                  rate: .notSubject, paymentMethod: request.payment.method, funder: nil),
+            kind: .feeReceipt)
         let (outcome, _) = try await store.recordFeePayment(
             id: request.id, operatorCode: operatorCode, feeCode: request.feeCode, payerName: request.payerName, payerIDHash: payerHash,
-            amount: quote.amount.vnd, year: year
+            amount: quote.amount.vnd, year: year, receiptNumber: issued?.number
         ) { number in
             let view = FeeReceiptView(id: request.id.uuidString.lowercased(), feeCode: request.feeCode, amount: quote.amount.vnd, payerName: request.payerName,
-                                      receipt: .init(number: number, year: year, document: quote.document.rawValue), quote: QuoteSummary(quote))
+                                      receipt: .init(number: number, year: year, document: quote.document.rawValue, issued: issued.map(DocumentReference.init)),
+                                      quote: QuoteSummary(quote))
             return OperationRecord(id: request.id, kind: "fee.payment", operatorCode: operatorCode, requestHash: hash, status: 201,
                                    response: (try? Self.json(view)) ?? "{}")
         }

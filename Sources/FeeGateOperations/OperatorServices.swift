@@ -45,18 +45,21 @@ public struct OperatorServices: Sendable {
     let tariffs: TariffEngine
     let tokenKey: [UInt8]
     let payments: (any PaymentIntentIssuer)?
+    let documents: DocumentIssuer?
     let now: @Sendable () -> Int64
 
     /// - Parameters:
     ///   - tokenKey: secret for the keyed hashes of token values (card numbers, CCCD): at least 32 bytes.
     ///   - payments: the bank-QR intent service, or `nil` where QR is not configured (QR stops then get 503).
+    ///   - documents: issues e-invoices, e-tickets and receipts; `nil` (or an operator without a profile) → `document: null`.
     ///   - now: Unix seconds.
     public init(store: GatewayStore, tariffs: TariffEngine, tokenKey: [UInt8], payments: (any PaymentIntentIssuer)? = nil,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+                documents: DocumentIssuer? = nil, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.store = store
         self.tariffs = tariffs
         self.tokenKey = tokenKey
         self.payments = payments
+        self.documents = documents
         self.now = now
     }
 
@@ -142,5 +145,26 @@ public struct QuoteSummary: Codable, Sendable, Equatable {
         tariffVersion = q.tariffVersion
         capped = q.capped
         lines = q.lines.map { Line(description: $0.description, amount: $0.amount.vnd) }
+    }
+}
+
+/// The reference to an issued document carried in flow responses.
+public struct DocumentReference: Codable, Sendable, Equatable {
+    public let id: String
+    public let kind: String
+    public let template: String
+    public let series: String
+    public let number: Int64
+    public let authorityCode: String?
+
+    enum CodingKeys: String, CodingKey { case id, kind, template, series, number, authorityCode = "authority_code" }
+
+    public init(_ d: IssuedDocument) {
+        id = d.id.uuidString.lowercased()
+        kind = d.kind
+        template = d.template
+        series = d.series
+        number = d.number
+        authorityCode = d.authorityCode
     }
 }

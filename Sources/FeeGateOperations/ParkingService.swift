@@ -1,4 +1,5 @@
 import FeeGateCore
+import FeeGateInvoicing
 import FeeGateStore
 import FeeGateTariffs
 import Foundation
@@ -60,7 +61,7 @@ public struct StopParking: Codable, Sendable {
 public struct ParkingSessionView: Codable, Sendable {
     public let id: String
     public let `operator`: String
-    public let status: String
+    public private(set) var status: String
     public let zone: String
     public let plate: String
     public let vehicle: String
@@ -69,9 +70,9 @@ public struct ParkingSessionView: Codable, Sendable {
     public let startedAt: String
     public let endedAt: String?
     public let quote: QuoteSummary?
-    public let payment: PaymentView?
-    /// The e-invoice or e-ticket (issue #6); `null` until documents are issued.
-    public let document: String?
+    public private(set) var payment: PaymentView?
+    /// The e-invoice (paid) or 0-VND e-ticket (exempt); `null` while unpaid or where the operator issues no documents here.
+    public private(set) var document: DocumentReference?
 
     public struct PaymentView: Codable, Sendable {
         public let method: String
@@ -88,6 +89,15 @@ public struct ParkingSessionView: Codable, Sendable {
         case quote, payment, document
     }
 
+    /// This view after its QR payment completed.
+    func paid(document: DocumentReference?) -> ParkingSessionView {
+        var copy = self
+        copy.status = "paid"
+        copy.document = document
+        copy.payment = payment.map { PaymentView(method: $0.method, status: "paid", authorization: $0.authorization, exemptionReason: $0.exemptionReason, intent: $0.intent) }
+        return copy
+    }
+
     init(_ s: ParkingSession, stop: ParkingStop?) {
         id = s.id.uuidString.lowercased()
         self.operator = s.operatorCode
@@ -97,15 +107,16 @@ public struct ParkingSessionView: Codable, Sendable {
         source = s.source
         deviceID = s.deviceID
         startedAt = OperatorServices.at(s.startedAt)
-        document = nil
         guard let stop, let details = try? JSONDecoder().decode(StopDetails.self, from: Data(stop.details.utf8)) else {
             status = "active"
+            document = nil
             endedAt = nil
             quote = nil
             payment = nil
             return
         }
         status = stop.status
+        document = details.document
         endedAt = OperatorServices.at(stop.endedAt)
         quote = details.quote
         payment = PaymentView(method: stop.method, status: stop.status, authorization: details.authorization, exemptionReason: details.reason,
@@ -119,6 +130,7 @@ struct StopDetails: Codable {
     let authorization: String?
     let reason: String?
     let intent: IssuedPaymentIntent?
+    let document: DocumentReference?
 }
 
 extension OperatorServices {
@@ -207,7 +219,18 @@ extension OperatorServices {
         default:
             throw OperationsError.invalid(field: "payment.method", message: "unknown payment method '\(payment.method)'; expected qr, card, account or exempt")
         }
-        let details = StopDetails(quote: QuoteSummary(quote), authorization: payment.authorization, reason: payment.reason, intent: intent)
+        var document: IssuedDocument?
+        if status != "awaiting_payment", let documents {
+            let vehicleName = ["car": "ô tô", "motorbike": "xe máy", "bicycle": "xe đạp"][session.vehicle] ?? session.vehicle
+            document = try await documents.issue(
+                .init(source: reference, event: session.id, operatorCode: operatorCode, at: request.endedAt,
+                      lineName: "Dịch vụ trông giữ \(vehicleName) \(session.plate), \(session.zone), \(Self.at(session.startedAt)) – \(Self.at(request.endedAt))",
+                      price: status == "exempt" ? .zero : quote.amount, rate: quote.vatRate, paymentMethod: payment.method,
+                      funder: status == "exempt" ? fundedBy : nil),
+                kind: status == "exempt" ? .eTicket : .cashRegisterInvoice)
+        }
+        let details = StopDetails(quote: QuoteSummary(quote), authorization: payment.authorization, reason: payment.reason, intent: intent,
+                                  document: document.map(DocumentReference.init))
         let record = ParkingStop(sessionID: session.id, endedAt: request.endedAt, status: status, method: payment.method, amount: amount,
                                  fundedBy: fundedBy, referenceAmount: quote.referenceAmount.vnd, details: try Self.json(details))
         let body = try Self.json(ParkingSessionView(session, stop: record))
@@ -224,7 +247,28 @@ extension OperatorServices {
         guard let (session, stop) = try await store.parkingSession(id: id), operatorCode == nil || session.operatorCode == operatorCode else {
             throw OperationsError.notFound("parking session \(id.uuidString.lowercased()) not found")
         }
-        return ParkingSessionView(session, stop: stop)
+        return try await settled(ParkingSessionView(session, stop: stop))
+    }
+
+    /// A stop that awaited a QR payment shows the intent's outcome (its rows are never rewritten):
+    /// `paid` with its invoice once the intent is fully paid.
+    func settled(_ view: ParkingSessionView) async throws -> ParkingSessionView {
+        guard view.status == "awaiting_payment", let id = UUID(uuidString: view.id), let record = try await store.paymentIntent(id: id),
+            record.state.isFullyPaid
+        else { return view }
+        let document = try await store.document(id: DerivedID.make(namespace: "document", parts: ["parking:\(view.id)"]))
+        return view.paid(document: document.map(DocumentReference.init))
+    }
+
+    /// Called when the QR intent of a parking stop is fully paid (its id is the session id): issues the
+    /// invoice. Idempotent: the document id derives from the session.
+    public func parkingIntentPaid(sessionID: UUID, price: Money, rate: VATRate) async throws {
+        guard let documents, let (session, stop) = try await store.parkingSession(id: sessionID), let stop, stop.status == "awaiting_payment" else { return }
+        _ = try await documents.issue(
+            .init(source: "parking:\(session.id.uuidString.lowercased())", event: session.id, operatorCode: session.operatorCode, at: stop.endedAt,
+                  lineName: "Dịch vụ trông giữ xe \(session.plate), \(session.zone), \(Self.at(session.startedAt)) – \(Self.at(stop.endedAt))",
+                  price: price, rate: rate, paymentMethod: "qr", funder: nil),
+            kind: .cashRegisterInvoice)
     }
 
     /// A page of sessions; the cursor is the last (started_at, id) seen.
@@ -234,6 +278,8 @@ extension OperatorServices {
         let rows = try await store.parkingSessions(operatorCode: operatorCode, status: status, from: from, to: to,
                                                    after: after.map { (startedAt: $0.0, id: $0.1) }, limit: limit)
         let last = rows.count == limit ? rows.last.map { ($0.session.startedAt, $0.session.id) } : nil
-        return (rows.map { ParkingSessionView($0.session, stop: $0.stop) }, last)
+        var items: [ParkingSessionView] = []
+        for row in rows { items.append(try await settled(ParkingSessionView(row.session, stop: row.stop))) }
+        return (items, last)
     }
 }

@@ -1,4 +1,5 @@
 import FeeGateCore
+import FeeGateInvoicing
 import FeeGateStore
 import FeeGateTariffs
 import Foundation
@@ -216,9 +217,14 @@ extension OperatorServices {
         }
         try await post(Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
                                              rate: quote.vatRate, code: .passSale, reference: "pass:\(request.id.uuidString.lowercased())"))
+        let issued = try await documents?.issue(
+            .init(source: "pass:\(request.id.uuidString.lowercased())", event: request.id, operatorCode: operatorCode, at: now(),
+                  lineName: "Vé tháng xe buýt \(request.product == "one-route" ? "tuyến \(request.route ?? "")" : "liên tuyến") \(request.validMonth)",
+                  price: quote.amount, rate: quote.vatRate, paymentMethod: request.payment.method, funder: nil),
+            kind: .eTicket)
         let body = try Self.json(PassView(id: request.id.uuidString.lowercased(), product: request.product, category: request.category,
                                           route: request.product == "one-route" ? request.route : nil, validMonth: request.validMonth,
-                                          quote: QuoteSummary(quote)))
+                                          quote: QuoteSummary(quote), document: issued.map(DocumentReference.init)))
         let operation = OperationRecord(id: request.id, kind: "transit.pass", operatorCode: operatorCode, requestHash: hash, status: 201, response: body)
         let outcome = try await store.recordPass(id: request.id, operatorCode: operatorCode, tokenType: request.token.type,
                                                  tokenHash: tokenHash(type: request.token.type, value: request.token.value), product: request.product,
@@ -243,8 +249,9 @@ struct PassView: Codable {
     let route: String?
     let validMonth: String
     let quote: QuoteSummary
+    let document: DocumentReference?
 
-    enum CodingKeys: String, CodingKey { case id, product, category, route, validMonth = "valid_month", quote }
+    enum CodingKeys: String, CodingKey { case id, product, category, route, validMonth = "valid_month", quote, document }
 }
 
 extension TariffEngine {

@@ -13,6 +13,12 @@ enum Migrations {
         migrator.registerMigration("0002-operator-flows") { db in
             try db.execute(sql: v0002)
         }
+        migrator.registerMigration("0003-payments") { db in
+            try db.execute(sql: v0003)
+        }
+        migrator.registerMigration("0005-documents") { db in
+            try db.execute(sql: v0005)
+        }
         migrator.registerMigration("0004-settlement") { db in
             try db.execute(sql: v0004)
         }
@@ -248,6 +254,132 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, '\(table) is append-only: record a new row instead'); END;
             """
         }.joined(separator: "\n")
+
+    // Issued documents (issue #6): e-invoices, e-tickets and fee e-receipts as signed XML. Numbers are
+    // gapless per (operator, template, series, year) because they are taken from `counter` in the same
+    // transaction that stores the document; rows are hash-chained like the journal and never change.
+    private static let v0005 = """
+        CREATE TABLE document (
+            seq INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            kind TEXT NOT NULL CHECK (kind IN ('cash_register_invoice', 'e_ticket', 'fee_receipt')),
+            template TEXT NOT NULL,
+            series TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            number INTEGER NOT NULL CHECK (number BETWEEN 1 AND 99999999),
+            authority_code TEXT UNIQUE,
+            source TEXT NOT NULL UNIQUE,
+            issued_at INTEGER NOT NULL,
+            total INTEGER NOT NULL CHECK (total >= 0),
+            vat INTEGER NOT NULL CHECK (vat >= 0),
+            xml BLOB NOT NULL,
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            UNIQUE (operator_code, template, series, year, number)
+        ) STRICT;
+        CREATE INDEX document_operator ON document(operator_code, seq);
+        INSERT INTO chain_head (name, seq, hash, timestamp) VALUES ('document', 0, zeroblob(32), 0);
+        CREATE TRIGGER document_append_only_update BEFORE UPDATE ON document
+        BEGIN SELECT RAISE(ABORT, 'documents are never changed: issue a replacement document instead'); END;
+        CREATE TRIGGER document_append_only_delete BEFORE DELETE ON document
+        BEGIN SELECT RAISE(ABORT, 'documents are never deleted: issue a replacement document instead'); END;
+        """
+
+    // Bank-QR payments (#5). Every table is append-only: an intent's status is the last row of
+    // payment_intent_event (or derived from expires_at), a notification's result is its one
+    // payment_outcome row. Raw notifications are stored before any processing.
+    private static let v0003 = """
+        CREATE TABLE payment_intent (
+            seq INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            amount INTEGER NOT NULL CHECK (amount > 0 AND amount <= 1000000000000000),
+            reference TEXT NOT NULL UNIQUE,
+            purpose TEXT NOT NULL,
+            vat_rate TEXT NOT NULL,
+            code INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            vietqr TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            created_by TEXT,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX payment_intent_operator ON payment_intent(operator_code, seq);
+
+        CREATE TABLE payment_notification (
+            seq INTEGER PRIMARY KEY,
+            id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),
+            provider TEXT NOT NULL,
+            method TEXT NOT NULL,
+            raw_query TEXT,
+            raw_body BLOB NOT NULL,
+            headers TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            verified INTEGER NOT NULL CHECK (verified IN (0, 1)),
+            verification TEXT NOT NULL,
+            operator_code TEXT,
+            provider_transaction_id TEXT,
+            duplicate_of BLOB,
+            direction TEXT CHECK (direction IN ('credit', 'debit', 'failed')),
+            failure_code TEXT,
+            amount INTEGER,
+            content TEXT,
+            order_reference TEXT,
+            transaction_time TEXT,
+            occurred_at INTEGER,
+            CHECK (verified = 0 OR (provider_transaction_id IS NOT NULL AND direction IS NOT NULL AND amount IS NOT NULL))
+        ) STRICT;
+        -- One original per provider transaction; redeliveries are stored with duplicate_of. Rejected
+        -- requests never take the key, so a forged request cannot lock out the genuine one.
+        CREATE UNIQUE INDEX payment_notification_dedupe ON payment_notification(provider, provider_transaction_id)
+            WHERE verified = 1 AND duplicate_of IS NULL;
+        CREATE INDEX payment_notification_duplicate ON payment_notification(duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+        CREATE TABLE payment_outcome (
+            seq INTEGER PRIMARY KEY,
+            notification_id BLOB NOT NULL UNIQUE REFERENCES payment_notification(id),
+            outcome TEXT NOT NULL CHECK (outcome IN ('paid', 'underpaid', 'overpaid', 'late', 'unmatched', 'failed', 'ignored')),
+            intent_id BLOB REFERENCES payment_intent(id),
+            operator_code TEXT,
+            amount INTEGER NOT NULL,
+            transfer_ids TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            processed_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX payment_outcome_intent ON payment_outcome(intent_id, seq) WHERE intent_id IS NOT NULL;
+        CREATE INDEX payment_outcome_kind ON payment_outcome(outcome, seq);
+
+        CREATE TABLE payment_intent_event (
+            seq INTEGER PRIMARY KEY,
+            intent_id BLOB NOT NULL REFERENCES payment_intent(id),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'underpaid', 'overpaid', 'late', 'refunded')),
+            paid INTEGER NOT NULL CHECK (paid >= 0),
+            notification_id BLOB REFERENCES payment_notification(id),
+            action TEXT,
+            actor TEXT,
+            transfer_ids TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX payment_intent_event_intent ON payment_intent_event(intent_id, seq);
+
+        CREATE TRIGGER payment_intent_append_only_update BEFORE UPDATE ON payment_intent
+        BEGIN SELECT RAISE(ABORT, 'payment_intent is append-only'); END;
+        CREATE TRIGGER payment_intent_append_only_delete BEFORE DELETE ON payment_intent
+        BEGIN SELECT RAISE(ABORT, 'payment_intent is append-only'); END;
+        CREATE TRIGGER payment_notification_append_only_update BEFORE UPDATE ON payment_notification
+        BEGIN SELECT RAISE(ABORT, 'payment_notification is append-only: notifications are kept exactly as received'); END;
+        CREATE TRIGGER payment_notification_append_only_delete BEFORE DELETE ON payment_notification
+        BEGIN SELECT RAISE(ABORT, 'payment_notification is append-only: notifications are kept exactly as received'); END;
+        CREATE TRIGGER payment_outcome_append_only_update BEFORE UPDATE ON payment_outcome
+        BEGIN SELECT RAISE(ABORT, 'payment_outcome is append-only'); END;
+        CREATE TRIGGER payment_outcome_append_only_delete BEFORE DELETE ON payment_outcome
+        BEGIN SELECT RAISE(ABORT, 'payment_outcome is append-only'); END;
+        CREATE TRIGGER payment_intent_event_append_only_update BEFORE UPDATE ON payment_intent_event
+        BEGIN SELECT RAISE(ABORT, 'payment_intent_event is append-only: a status change is a new event'); END;
+        CREATE TRIGGER payment_intent_event_append_only_delete BEFORE DELETE ON payment_intent_event
+        BEGIN SELECT RAISE(ABORT, 'payment_intent_event is append-only: a status change is a new event'); END;
+        """
 
     // Settlement (issue #7). Running totals per (business day, operator, channel or funder), updated in
     // the posting transaction, so closing a day reads O(groups) rows whatever the day's volume.

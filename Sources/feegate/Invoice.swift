@@ -3,14 +3,15 @@ import FeeGateCore
 import FeeGateCrypto
 import FeeGateInvoiceSigning
 import FeeGateInvoicing
+import FeeGateStore
 import Foundation
 
-/// `feegate invoice …`: e-invoice tools that need no database (`invoice show` lives with the store).
+/// `feegate invoice …`: amounts in words, verification of XML files, and issued documents from the database.
 struct InvoiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invoice",
-        abstract: "E-invoice tools: amount in Vietnamese words, verification of invoice XML files.",
-        subcommands: [Words.self, Verify.self]
+        abstract: "E-invoice tools: amount in Vietnamese words, verification of invoice XML files, issued documents.",
+        subcommands: [Words.self, Verify.self, Show.self]
     )
 
     /// `feegate invoice words AMOUNT`.
@@ -163,6 +164,41 @@ struct InvoiceCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read file '\(path)'")
             }
             return Array(data)
+        }
+    }
+}
+
+extension InvoiceCommand {
+    /// `feegate invoice show ID [--xml]`.
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show an issued e-invoice, e-ticket or fee e-receipt.",
+            discussion: """
+                Prints the document's numbering, codes and totals; --xml prints the signed XML exactly as issued
+                (pipe it to `feegate invoice verify /dev/stdin` or xmlsec1).
+                Example: feegate invoice show 6f1c2d3e-4b5a-8c7d-9e0f-1a2b3c4d5e6f --xml > invoice.xml
+                """)
+
+        @Argument(help: "The document id (from the flow's response, or GET /v1/invoices/{id}).") var id: String
+        @Flag(help: "Print the signed XML.") var xml = false
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard let uuid = UUID(uuidString: id) else { throw CLIError("'\(id)' is not a UUID") }
+            guard let d = try await database.open().document(id: uuid) else { throw CLIError("no document \(id)") }
+            if xml {
+                FileHandle.standardOutput.write(Data(d.xml))
+                return
+            }
+            print("document        \(d.id.uuidString.lowercased())  \(d.kind)  [\(d.operatorCode)]")
+            print("template/series \(d.template) / \(d.series)   number \(d.number)   year \(d.year)")
+            if let code = d.authorityCode { print("MTT code        \(code)") }
+            print("source          \(d.source)")
+            print("issued at       \(LedgerTime.iso8601(nanoseconds: d.issuedAt * 1_000_000_000))")
+            print("total           \(Output.vnd(d.total)) VND (VAT \(Output.vnd(d.vat)) VND)")
+            print("in words        \((try? VietnameseNumberWords.invoiceText(Money(d.total))) ?? "-")")
+            print("XML SHA-256     \(Hex.encode(Digest.sha256(d.xml)))")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeeGateSettlement
+import FeeGateCore
 import FeeGateCrypto
 import FeeGateGateway
 import FeeGateOperations
@@ -26,8 +27,17 @@ extension FeeGate {
         @Option(help: ArgumentHelp("Tariff directory, validated at start.", discussion: "Default: $FEEGATE_TARIFFS, else ./Tariffs.", valueName: "dir"))
         var tariffs: String?
         @Option(help: "Log level.") var logLevel: String?
+        @Option(help: ArgumentHelp("Documents configuration (JSON: per operator PKCS#12 key, address, series).",
+                                   discussion: "Default: $FEEGATE_DOCUMENTS_CONFIG; without it no documents are issued.", valueName: "file"))
+        var documentsConfig: String?
         @Option(help: "Sustained requests per second allowed per API key (default 2000).") var rateLimit: Int?
         @Option(help: "Burst size per API key (default twice the rate).") var rateBurst: Int?
+        @Option(
+            help: ArgumentHelp(
+                "Payments configuration (JSON): collection accounts and provider credentials per operator.",
+                discussion: "Default: $FEEGATE_PAYMENTS_CONFIG; without one, payment intents and notifications are refused. Format: README, Payments.",
+                valueName: "file"))
+        var paymentsConfig: String?
         @OptionGroup var settlementOptions: SettlementOptions
 
         func run() async throws {
@@ -61,11 +71,40 @@ extension FeeGate {
                 logger.warning("no tariff directory: the operator API answers 503", metadata: ["tariffs.directory": "\(tariffDirectory)"])
             }
 
+            var payments = PaymentsConfiguration.none
+            if let path = paymentsConfig ?? environment["FEEGATE_PAYMENTS_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+                payments = try PaymentsConfiguration.load(path: path)
+                // Operators and providers only: secrets and full account numbers are never logged.
+                logger.notice("payments configuration loaded", metadata: ["payments.config": "\(path)", "payments.operators": "\(payments.summary)"])
+            }
+
             let store = try database.open(migrate: true)
+            var documents: DocumentIssuer?
+            if let path = documentsConfig ?? environment["FEEGATE_DOCUMENTS_CONFIG"] {
+                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read documents configuration \(path)") }
+                let config: DocumentsConfiguration
+                do { config = try JSONDecoder().decode(DocumentsConfiguration.self, from: data) } catch {
+                    throw CLIError("documents configuration \(path) is not valid: \(error)")
+                }
+                documents = DocumentIssuer(store: store, profiles: try await config.profiles(store: store, environment: environment))
+                logger.notice("documents configured", metadata: ["documents.operators": "\(config.operators.keys.sorted())"])
+            }
             let operations = try engine.map { engine in
-                OperatorServices(store: store, tariffs: engine, tokenKey: try TokenKey.load(databasePath: store.path, environment: environment))
+                OperatorServices(store: store, tariffs: engine, tokenKey: try TokenKey.load(databasePath: store.path, environment: environment),
+                                 payments: payments.operators.isEmpty ? nil : PaymentIntentService(store: store, configuration: payments),
+                                 documents: documents)
             }
             var configuration = GatewayConfiguration()
+            configuration.payments = payments
+            // A parking stop paid by QR gets its invoice once the intent is fully paid (the handler is idempotent).
+            configuration.onIntentPaid = { [logger] paid in
+                guard let operations else { return }
+                do {
+                    try await operations.parkingIntentPaid(sessionID: paid.intent.id, price: paid.recognised, rate: paid.intent.vatRate)
+                } catch {
+                    logger.error("invoice for a paid QR intent failed", metadata: ["feegate.intent_id": "\(paid.intent.id)", "error": "\(error)"])
+                }
+            }
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
             if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
             if let rate = rateLimit ?? environment["FEEGATE_RATE_LIMIT"].flatMap(Int.init) {

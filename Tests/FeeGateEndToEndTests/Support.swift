@@ -36,7 +36,7 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     let log: URL
 
-    init(db: String, directory: URL) async throws {
+    init(db: String, directory: URL, extraArguments: [String] = []) async throws {
         var lastError: (any Error)?
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...60_000)
@@ -44,7 +44,8 @@ final class ServerProcess: @unchecked Sendable {
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Tools.feegate)
-            process.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning", "--tariffs", packageRoot.appendingPathComponent("Tariffs").path]
+            process.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning",
+                                 "--tariffs", packageRoot.appendingPathComponent("Tariffs").path] + extraArguments
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle
@@ -98,10 +99,13 @@ enum HTTP {
 
     enum Method { case GET, POST }
 
-    static func send(_ method: Method, _ url: String, key: String? = nil, json: String? = nil, timeoutSeconds: Int64 = 10) async throws -> Reply {
+    static func send(
+        _ method: Method, _ url: String, key: String? = nil, json: String? = nil, headers: [String: String] = [:], timeoutSeconds: Int64 = 10
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method == .GET ? .GET : .POST
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))

@@ -330,6 +330,7 @@ struct RateLimitTests {
         var configuration = GatewayConfiguration(host: "127.0.0.1", port: 0)
         configuration.rateLimitPerSecond = 1
         configuration.rateLimitBurst = 3
+        configuration.monotonicNanoseconds = { 5_000_000_000 }  // time stands still: no token refills during the test
         let app = try buildApplication(store: f.store, configuration: configuration, logger: .init(label: "test"))
         try await app.test(.router) { client in
             var statuses: [HTTPResponse.Status] = []

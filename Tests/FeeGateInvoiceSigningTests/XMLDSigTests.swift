@@ -2,6 +2,7 @@ import FeeGateCore
 import FeeGateCrypto
 import FeeGateInvoiceSigning
 import FeeGateInvoicing
+import FeeGateTestSupport
 import Foundation
 import Testing
 

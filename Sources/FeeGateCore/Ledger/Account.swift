@@ -36,6 +36,9 @@ public enum AccountCode: UInt16, Sendable, CaseIterable, Codable, CustomStringCo
     case suspense = 800
     /// The gateway's own control account (opening balances, the outside world).
     case control = 900
+    /// Money received for a payment intent that does not cover its price yet (a partial bank
+    /// transfer), parked until the rest arrives or an operator or finance resolves it.
+    case unappliedPayments = 1000
 
     /// The stable snake_case name used by the API and CLI.
     public var name: String {
@@ -51,6 +54,7 @@ public enum AccountCode: UInt16, Sendable, CaseIterable, Codable, CustomStringCo
         case .refundLiability: return "refund_liability"
         case .suspense: return "suspense"
         case .control: return "control"
+        case .unappliedPayments: return "unapplied_payments"
         }
     }
 

@@ -50,9 +50,30 @@ public enum CanonicalEncoding {
         return w.bytes
     }
 
+    /// Bytes of an issued document at position `seq`: its identity, totals and the SHA-256 of its XML
+    /// (`xmlDigest`), so changing one character of a stored document breaks the chain.
+    public static func document(_ d: IssuedDocument, seq: Int64, xmlDigest: [UInt8]) -> [UInt8] {
+        var w = Writer(tag: "FGD1")
+        w.int64(seq)
+        w.uuid(d.id)
+        w.string(d.operatorCode)
+        w.string(d.kind)
+        w.string(d.template)
+        w.string(d.series)
+        w.int64(Int64(d.year))
+        w.int64(d.number)
+        w.string(d.authorityCode)
+        w.string(d.source)
+        w.int64(d.issuedAt)
+        w.int64(d.total)
+        w.int64(d.vat)
+        w.bytes.append(contentsOf: xmlDigest)
+        return w.bytes
+    }
+
     /// Appends fields in a fixed binary layout.
     public struct Writer {
-        public private(set) var bytes: [UInt8]
+        public var bytes: [UInt8]
 
         public init(tag: String) {
             bytes = Array(tag.utf8)

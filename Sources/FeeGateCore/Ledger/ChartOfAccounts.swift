@@ -62,6 +62,11 @@ public struct AccountKey: Sendable, Hashable, CustomStringConvertible {
     public static func suspense(channel: String) -> AccountKey { .init(operatorCode: nil, code: .suspense, qualifier: channel) }
     /// Money owed back to payers (overpayments, late payments).
     public static func refundLiability(_ op: String?) -> AccountKey { .init(operatorCode: op, code: .refundLiability) }
+    /// Partial payments held for an operator's open payment intents.
+    public static func unappliedPayments(_ op: String) -> AccountKey { .init(operatorCode: op, code: .unappliedPayments) }
+    /// Money a payment provider reported for the gateway's own accounts that no operator's intent explains yet
+    /// (the debit side of an unmatched payment; the credit side is ``suspense(channel:)``).
+    public static func providerClearing(_ provider: String) -> AccountKey { .init(operatorCode: nil, code: .channelClearing, qualifier: provider) }
 }
 
 /// Name-based ids (UUID version 8 from SHA-256), for accounts and for the several transfers one

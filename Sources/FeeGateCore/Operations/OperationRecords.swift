@@ -152,3 +152,59 @@ public struct DeviceReport: Sendable, Hashable {
         return gaps
     }
 }
+
+/// An issued document (e-invoice, e-ticket, fee e-receipt) as stored.
+public struct IssuedDocument: Sendable, Hashable {
+    public let seq: Int64
+    public let id: UUID
+    public let operatorCode: String
+    /// `cash_register_invoice`, `e_ticket` or `fee_receipt`.
+    public let kind: String
+    public let template: String
+    public let series: String
+    public let year: Int
+    public let number: Int64
+    /// The 23-character MTT code (`M1-26-K7Q2M-00000000001`), for cash-register documents.
+    public let authorityCode: String?
+    /// The business event it documents (`parking:<id>`, `fee:<id>`, `pass:<id>`).
+    public let source: String
+    /// Unix seconds.
+    public let issuedAt: Int64
+    public let total: Int64
+    public let vat: Int64
+    /// The signed XML, exactly as issued.
+    public let xml: [UInt8]
+
+    public init(seq: Int64, id: UUID, operatorCode: String, kind: String, template: String, series: String, year: Int, number: Int64,
+                authorityCode: String?, source: String, issuedAt: Int64, total: Int64, vat: Int64, xml: [UInt8]) {
+        self.seq = seq
+        self.id = id
+        self.operatorCode = operatorCode
+        self.kind = kind
+        self.template = template
+        self.series = series
+        self.year = year
+        self.number = number
+        self.authorityCode = authorityCode
+        self.source = source
+        self.issuedAt = issuedAt
+        self.total = total
+        self.vat = vat
+        self.xml = xml
+    }
+}
+
+/// What the document renderer produces once it knows its number (and MTT counter).
+public struct RenderedDocument: Sendable {
+    public let xml: [UInt8]
+    public let authorityCode: String?
+    public let total: Int64
+    public let vat: Int64
+
+    public init(xml: [UInt8], authorityCode: String?, total: Int64, vat: Int64) {
+        self.xml = xml
+        self.authorityCode = authorityCode
+        self.total = total
+        self.vat = vat
+    }
+}

@@ -26,6 +26,11 @@ struct ProblemMiddleware: RouterMiddleware {
             throw Self.problem(for: error)
         } catch let error as SettlementError {
             throw Self.problem(for: error)
+        } catch let error as PaymentPostingFailed {
+            context.logger.error("payment posting failed", metadata: ["error": "\(error)"])
+            throw Problem(
+                status: .serviceUnavailable, code: "payment_processing_failed",
+                detail: "the notification is stored but its posting failed; it is processed again on redelivery or by the recovery sweep")
         } catch {
             context.logger.error("unhandled error", metadata: ["error.type": "\(type(of: error))", "error": "\(error)"])
             throw Problem(status: .internalServerError, code: "internal_error", detail: "an internal error occurred; it has been logged with this request's id")

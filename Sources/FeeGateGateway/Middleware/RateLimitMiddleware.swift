@@ -12,7 +12,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
         guard let key = context.principal?.keyID else { return try await next(request, context) }
-        if let wait = limiter.admit(key: key, now: DispatchTime.now().uptimeNanoseconds) {
+        if let wait = limiter.admit(key: key, now: limiter.clock()) {
             let seconds = max(1, (wait + 999_999_999) / 1_000_000_000)
             var problem = Problem(status: .tooManyRequests, code: "rate_limited",
                                   detail: "too many requests for this API key (limit \(limiter.rate)/s, bursts of \(limiter.burst)); retry in \(seconds) s")
@@ -27,6 +27,8 @@ struct RateLimitMiddleware: RouterMiddleware {
 final class RateLimiter: @unchecked Sendable {
     let rate: Int
     let burst: Int
+    /// Monotonic nanoseconds (tests freeze it).
+    let clock: @Sendable () -> UInt64
     private let interval: UInt64
     private let tolerance: UInt64
     private let lock = NSLock()
@@ -35,7 +37,8 @@ final class RateLimiter: @unchecked Sendable {
     /// - Parameters:
     ///   - rate: sustained requests per second per key (≥ 1).
     ///   - burst: requests allowed at once (≥ 1).
-    init(rate: Int, burst: Int) {
+    init(rate: Int, burst: Int, clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+        self.clock = clock
         self.rate = max(1, rate)
         self.burst = max(1, burst)
         interval = 1_000_000_000 / UInt64(self.rate)

@@ -23,6 +23,7 @@ public struct VerificationReport: Sendable {
     public var accounts: Int64 = 0
     public var transfers: Int64 = 0
     public var failures: Int64 = 0
+    public var documents: Int64 = 0
     public var debitsPosted: Int64 = 0
     public var creditsPosted: Int64 = 0
     public var problems: [Problem] = []
@@ -31,7 +32,7 @@ public struct VerificationReport: Sendable {
 
     /// The one-line summary printed when everything holds.
     public var summary: String {
-        "ledger intact: \(accounts) accounts, \(transfers) transfers, \(failures) recorded failures; hash chains verified; "
+        "ledger intact: \(accounts) accounts, \(transfers) transfers, \(failures) recorded failures, \(documents) documents numbered without gaps; hash chains verified; "
             + "Σ debits_posted = Σ credits_posted = \(debitsPosted) VND; every account's counters equal its transfers"
     }
 }
@@ -75,6 +76,14 @@ struct LedgerVerifier {
             guard let result = TransferResult(rawValue: raw) else { return nil }
             return CanonicalEncoding.failure(TransferFailure(id: try LedgerRows.uuid(row, "id"), result: result, timestamp: row["timestamp"]), seq: seq)
         }
+        try verifier.checkChain(
+            table: "document",
+            columns: "seq, id, operator_code, kind, template, series, year, number, authority_code, source, issued_at, total, vat, xml, hash"
+        ) { row, seq in
+            let document = try GatewayStore.decodeDocument(row)
+            return CanonicalEncoding.document(document, seq: seq, xmlDigest: Digest.sha256(document.xml))
+        }
+        try verifier.checkDocumentNumbering()
         try verifier.checkTransfersBalance()
         try verifier.checkCounters()
         return verifier.report
@@ -124,7 +133,37 @@ struct LedgerVerifier {
         switch table {
         case "account": report.accounts = count
         case "transfer": report.transfers = count
+        case "document": report.documents = count
         default: report.failures = count
+        }
+    }
+
+    /// Document numbers run 1, 2, 3 … without gaps per (operator, template, series, year), and MTT codes
+    /// have the 23-character form `M{template}-{YY}-{XXXXX}-{11 digits}` with the document's template and year.
+    private mutating func checkDocumentNumbering() throws {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT seq, id, operator_code, template, series, year, number, authority_code FROM document ORDER BY operator_code, template, series, year, number")
+        var expected: [String: Int64] = [:]
+        for row in rows {
+            let operatorCode: String = row["operator_code"], templateText: String = row["template"], series: String = row["series"]
+            let groupYear: Int = row["year"]
+            let group = "\(operatorCode) \(templateText) \(series) \(groupYear)"
+            let number: Int64 = row["number"]
+            let want = (expected[group] ?? 0) + 1
+            if number != want {
+                add("document", seq: row["seq"], id: row["id"], "number \(number) in \(group) but the next number is \(want): numbering has a gap or a duplicate")
+            }
+            expected[group] = number
+            if let code = row["authority_code"] as String? {
+                let parts = code.split(separator: "-", omittingEmptySubsequences: false)
+                let template: String = row["template"], year: Int = row["year"]
+                let yy = year % 100 < 10 ? "0\(year % 100)" : "\(year % 100)"
+                var ok = code.count == 23 && parts.count == 4
+                ok = ok && parts[0] == "M\(template)" && parts[1] == yy
+                ok = ok && parts[2].count == 5 && parts[2].allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) }
+                ok = ok && parts[3].count == 11 && parts[3].allSatisfy { $0.isASCII && $0.isNumber }
+                if !ok { add("document", seq: row["seq"], id: row["id"], "MTT code '\(code)' is malformed or does not match template \(template), year \(year)") }
+            }
         }
     }
 

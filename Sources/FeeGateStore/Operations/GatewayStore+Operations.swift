@@ -223,7 +223,7 @@ extension GatewayStore {
     /// Records a public-fee payment with the next receipt number of its operator and year.
     public func recordFeePayment(
         id: UUID, operatorCode: String, feeCode: String, payerName: String, payerIDHash: [UInt8]?, amount: Int64, year: String,
-        operation: @escaping @Sendable (Int64) -> OperationRecord
+        receiptNumber: Int64? = nil, operation: @escaping @Sendable (Int64) -> OperationRecord
     ) async throws -> (outcome: RecordOutcome, receiptNumber: Int64) {
         try await mapErrors {
             try await writer.write { db in
@@ -231,7 +231,7 @@ extension GatewayStore {
                 if let existing = try Self.fetchOperation(db, provisional.id) {
                     return (existing.requestHash == provisional.requestHash ? .replay(existing) : try Self.conflict(existing), 0)
                 }
-                let number = try Self.nextNumber(db, name: "receipt:\(operatorCode):\(year)")
+                let number = try receiptNumber ?? Self.nextNumber(db, name: "receipt:\(operatorCode):\(year)")
                 try db.execute(
                     sql: """
                         INSERT INTO fee_payment (id, operator_code, fee_code, payer_name, payer_id_hash, amount, receipt_number, created_at)

@@ -107,17 +107,17 @@ enum SettlementRollup {
     /// is already closed passes its transfers to the next open day, and they are counted as late.
     static func apply(_ changes: LedgerChanges, _ db: Database, eventDays: [UUID: BusinessDay], cache: SettlementAccountCache) throws {
         guard !changes.transfers.isEmpty else { return }
-        var accounts: [UUID: Account] = [:]
-        accounts.reserveCapacity(changes.accounts.count)
-        for a in changes.accounts { accounts[a.id] = a }
+        // The accounts a commit touches are few (hot operator accounts): classify each once.
+        var classes: [UUID: (code: AccountCode, class: SettlementAccountClass?)] = [:]
+        classes.reserveCapacity(changes.accounts.count)
+        for a in changes.accounts { classes[a.id] = (a.code, cache.classify(a)) }
         var totals: [GroupKey: SettlementRollupRow] = [:]
         var assigned: [Int64: Int64] = [:]
         var moved: [(UUID, BusinessDay, BusinessDay)] = []
         for t in changes.transfers {
-            let debitAccount = accounts[t.debitAccountID]
-            let creditAccount = accounts[t.creditAccountID]
-            let debit = debitAccount.flatMap(cache.classify)
-            let credit = creditAccount.flatMap(cache.classify)
+            let debitAccount = classes[t.debitAccountID]
+            let debit = debitAccount?.class
+            let credit = classes[t.creditAccountID]?.class
             guard debit != nil || credit != nil,
                 let c = contribution(t, debit: debit, credit: credit, debitCode: debitAccount?.code)
             else { continue }

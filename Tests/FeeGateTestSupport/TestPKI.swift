@@ -1,19 +1,18 @@
-import FeeGateTestSupport
 import Foundation
 import Testing
 
 /// Runs an external tool; the test FAILS (never skips) when the tool is missing.
-enum Tool {
-    struct Result { let status: Int32; let output: String }
+public enum Tool {
+    public struct Result { public let status: Int32; public let output: String }
 
-    static func path(_ name: String, install: String) throws -> String { try ExternalTool.path(name, install: install) }
+    public static func path(_ name: String, install: String) throws -> String { try ExternalTool.path(name, install: install) }
 
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> Result {
+    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> Result {
         let result = try ExternalTool.run(executable, arguments, in: directory)
         return Result(status: result.status, output: result.output)
     }
 
-    static func openssl(_ arguments: [String], in directory: URL) throws {
+    public static func openssl(_ arguments: [String], in directory: URL) throws {
         let result = try run(try path("openssl", install: "apt-get install -y openssl"), arguments, in: directory)
         guard result.status == 0 else {
             throw ToolMissing(message: "openssl \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.output)")
@@ -21,7 +20,7 @@ enum Tool {
     }
 
     /// `xmlsec1 --verify` exactly as shared/domain/xmlsec1-check.md gives it.
-    static func xmlsecVerify(_ file: URL, trustedCA: URL) throws -> Result {
+    public static func xmlsecVerify(_ file: URL, trustedCA: URL) throws -> Result {
         try run(try path("xmlsec1", install: "apt-get install -y xmlsec1"),
                 ["--verify", "--trusted-pem", trustedCA.path, "--id-attr:Id", "DLHDon", file.path])
     }
@@ -30,16 +29,16 @@ enum Tool {
 /// A throw-away PKI made with the openssl CLI in a temporary directory at test time: a root CA and a seller
 /// certificate whose subject carries the tax code as `UID=MST:…` like Vietnamese signing certificates,
 /// exported as PKCS#12. No key is ever committed.
-final class TestPKI: @unchecked Sendable {
-    let directory: URL
-    let password = "thu-nghiem-123"
-    var caPEM: URL { directory.appendingPathComponent("ca.pem") }
-    var sellerKey: URL { directory.appendingPathComponent("seller.key") }
-    var sellerCert: URL { directory.appendingPathComponent("seller.pem") }
-    var sellerP12: URL { directory.appendingPathComponent("seller.p12") }
-    var otherCA: URL { directory.appendingPathComponent("other-ca.pem") }
+public final class TestPKI: @unchecked Sendable {
+    public let directory: URL
+    public let password = "thu-nghiem-123"
+    public var caPEM: URL { directory.appendingPathComponent("ca.pem") }
+    public var sellerKey: URL { directory.appendingPathComponent("seller.key") }
+    public var sellerCert: URL { directory.appendingPathComponent("seller.pem") }
+    public var sellerP12: URL { directory.appendingPathComponent("seller.p12") }
+    public var otherCA: URL { directory.appendingPathComponent("other-ca.pem") }
 
-    init(taxCode: String = "0101234567") throws {
+    public init(taxCode: String = "0101234567") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("feegate-pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Tool.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
@@ -60,7 +59,7 @@ final class TestPKI: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    func write(_ bytes: [UInt8], name: String) throws -> URL {
+    public func write(_ bytes: [UInt8], name: String) throws -> URL {
         let url = directory.appendingPathComponent(name)
         try Data(bytes).write(to: url)
         return url

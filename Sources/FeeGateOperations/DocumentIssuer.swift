@@ -1,0 +1,168 @@
+import FeeGateCore
+import FeeGateCrypto
+import FeeGateInvoiceSigning
+import FeeGateInvoicing
+import FeeGateStore
+import Foundation
+
+/// How one operator issues documents: its seller details, signing key and series.
+public struct SellerProfile: Sendable {
+    let seller: Seller
+    let signer: InvoiceSigner
+    /// The 5-character prefix the tax authority issued for MTT codes.
+    let mttPrefix: String
+    /// The operator's choice `XX` in series `C{YY}M{XX}`.
+    let seriesSuffix: String
+    /// `1` (VAT invoice, deduction method) or `2` (sales invoice).
+    let invoiceTemplate: TemplateSymbol
+    /// The two letters of the fee receipt series `{YY}T{XX}`… here `{YY}{XX}` per TT 91 (e.g. `AB`).
+    let receiptLetters: String
+}
+
+/// The JSON file behind `feegate serve --documents-config`: per operator, where its PKCS#12 key is and
+/// how its documents are numbered. Passwords come from environment variables, never from the file.
+///
+/// ```json
+/// {"operators": {"HN-PARK-01": {"address": "1 Lý Thái Tổ, Hoàn Kiếm, Hà Nội", "pkcs12": "/etc/feegate/hn-park-01.p12",
+///   "password_env": "HN_PARK_01_P12_PASSWORD", "series_suffix": "AA", "invoice_template": 1, "receipt_letters": "AB"}}}
+/// ```
+public struct DocumentsConfiguration: Codable, Sendable {
+    public struct OperatorEntry: Codable, Sendable {
+        public let address: String
+        public let pkcs12: String
+        public let passwordEnv: String
+        public let seriesSuffix: String
+        public let invoiceTemplate: Int?
+        public let receiptLetters: String?
+
+        enum CodingKeys: String, CodingKey {
+            case address, pkcs12, passwordEnv = "password_env", seriesSuffix = "series_suffix", invoiceTemplate = "invoice_template"
+            case receiptLetters = "receipt_letters"
+        }
+    }
+
+    public let operators: [String: OperatorEntry]
+
+    /// Loads the file and every operator's key; fails with a message naming the operator and the problem.
+    public func profiles(store: GatewayStore, environment: [String: String]) async throws -> [String: SellerProfile] {
+        var out: [String: SellerProfile] = [:]
+        for (code, entry) in operators {
+            guard let op = try await store.findOperator(code: code) else { throw OperationsError.notFound("documents config names unknown operator \(code)") }
+            guard let prefix = op.mttPrefix else {
+                throw OperationsError.invalid(field: "operators.\(code)", message: "operator \(code) has no MTT prefix; add it with `feegate operators add --mtt-prefix`")
+            }
+            guard let password = environment[entry.passwordEnv] else {
+                throw OperationsError.invalid(field: "operators.\(code).password_env", message: "environment variable \(entry.passwordEnv) is not set")
+            }
+            guard let bytes = FileManager.default.contents(atPath: entry.pkcs12) else {
+                throw OperationsError.invalid(field: "operators.\(code).pkcs12", message: "cannot read \(entry.pkcs12)")
+            }
+            do {
+                let identity = try PKCS12Identity(pkcs12: Array(bytes), password: password)
+                let seller = try Seller(name: op.name, taxCode: try TaxCode(op.taxCode), address: entry.address)
+                guard identity.certificate.taxCode == op.taxCode else {
+                    throw OperationsError.invalid(field: "operators.\(code).pkcs12",
+                                                  message: "the certificate's tax code \(identity.certificate.taxCode ?? "none") is not the operator's \(op.taxCode)")
+                }
+                out[code] = SellerProfile(seller: seller, signer: InvoiceSigner(identity: identity), mttPrefix: prefix, seriesSuffix: entry.seriesSuffix,
+                                          invoiceTemplate: try TemplateSymbol(entry.invoiceTemplate ?? 1), receiptLetters: entry.receiptLetters ?? "AB")
+            } catch let error as OperationsError {
+                throw error
+            } catch {
+                throw OperationsError.invalid(field: "operators.\(code)", message: "\(error)")
+            }
+        }
+        return out
+    }
+}
+
+/// Issues the documents of the operator flows: an MTT e-invoice for a paid parking stay, a 0-VND
+/// e-ticket naming the funder for an exempt one, an e-ticket for a pass, an e-receipt for a public fee.
+/// Each is numbered, signed and stored once per business event (its id derives from the event).
+public struct DocumentIssuer: Sendable {
+    let store: GatewayStore
+    let profiles: [String: SellerProfile]
+    /// Unix seconds of signing: `SigningTime` is when the key signs, not when the sale happened.
+    let now: @Sendable () -> Int64
+
+    public init(store: GatewayStore, profiles: [String: SellerProfile], now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.store = store
+        self.profiles = profiles
+        self.now = now
+    }
+
+    /// A sale to document.
+    struct Sale {
+        let source: String
+        let event: UUID
+        let operatorCode: String
+        let at: Int64
+        let lineName: String
+        let price: Money
+        let rate: VATRate
+        let paymentMethod: String?
+        /// Set for a 0-VND stay or ride: who pays.
+        let funder: String?
+    }
+
+    /// The issued document's id, or `nil` when the operator has no document profile configured.
+    func issue(_ sale: Sale, kind: EInvoiceDocument.Kind) async throws -> IssuedDocument? {
+        guard let profile = profiles[sale.operatorCode] else { return nil }
+        let time = VietnamTime(unixSeconds: sale.at)
+        let id = DerivedID.make(namespace: "document", parts: [sale.source])
+        do {
+            let series = try InvoiceSeries.cashRegister(year: time.year, suffix: profile.seriesSuffix)
+            let template: TemplateSymbol
+            switch kind {
+            case .cashRegisterInvoice: template = profile.invoiceTemplate
+            case .eTicket: template = .other
+            case .feeReceipt: return try await issueReceipt(sale, profile: profile, id: id, time: time)
+            }
+            let line = try InvoiceLineInput(name: sale.lineName, unit: "lượt", quantity: 1, unitPrice: sale.price, vatRate: sale.rate)
+            return try await store.issueDocument(
+                id: id, operatorCode: sale.operatorCode, kind: kind.rawValue, template: template.description, series: series.text, year: time.year,
+                source: sale.source, issuedAt: sale.at, usesAuthorityCounter: true
+            ) { number, counter in
+                let code = try MTTCode(template: template, year: time.year, prefix: profile.mttPrefix, counter: counter ?? 0)
+                let document: EInvoiceDocument
+                if kind == .cashRegisterInvoice {
+                    document = try EInvoiceDocument.cashRegisterInvoice(
+                        template: template, series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time,
+                        seller: profile.seller, buyer: .anonymous(.consumer), lines: [line], priceBasis: .inclusive, paymentMethod: sale.paymentMethod)
+                } else {
+                    document = try EInvoiceDocument.eTicket(
+                        series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time, seller: profile.seller,
+                        buyer: .anonymous(.consumer), lines: [line], zeroFareFunder: sale.funder.map(Self.funderName))
+                }
+                let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
+                return RenderedDocument(xml: xml, authorityCode: code.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as OperationsError {
+            throw error
+        } catch {
+            throw OperationsError.invalid(field: "document", message: "cannot issue the document for \(sale.source): \(error)")
+        }
+    }
+
+    private func issueReceipt(_ sale: Sale, profile: SellerProfile, id: UUID, time: VietnamTime) async throws -> IssuedDocument {
+        let series = try ReceiptSeries(year: time.year, letters: profile.receiptLetters)
+        let template = ReceiptTemplate.allCases[0]
+        return try await store.issueDocument(
+            id: id, operatorCode: sale.operatorCode, kind: EInvoiceDocument.Kind.feeReceipt.rawValue, template: template.rawValue, series: series.text,
+            year: time.year, source: sale.source, issuedAt: sale.at, usesAuthorityCounter: false
+        ) { number, _ in
+            let document = try EInvoiceDocument.feeReceipt(
+                template: template, series: series, number: try DocumentNumber(Int(number)), issuedAt: time, collector: profile.seller,
+                payer: .anonymous(.consumer), items: [try .init(name: sale.lineName, amount: sale.price)])
+            let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
+            return RenderedDocument(xml: xml, authorityCode: nil, total: document.totals.payable.vnd, vat: 0)
+        }
+    }
+
+    /// How a funder is named on a 0-VND ticket.
+    static func funderName(_ funder: String) -> String {
+        ["city-budget": "ngân sách thành phố", "pass": "vé tháng"][funder] ?? funder
+    }
+}
