@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "feegate", targets: ["feegate"]),
+        .executable(name: "feegate-sim", targets: ["feegate-sim"]),
         .library(name: "FeeGateCore", targets: ["FeeGateCore"]),
         .library(name: "FeeGateStore", targets: ["FeeGateStore"]),
         .library(name: "FeeGateGateway", targets: ["FeeGateGateway"]),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // System OpenSSL (libssl-dev): SHA-256, HMAC, secure random; later PKCS#12 and RSA signatures.
@@ -71,12 +73,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Daily settlement: channel fee rules and zero-fee programs (configuration), the netting of the
+        // store's running totals into fees, payouts and subsidy claims, the sealed record, CSV files.
+        .target(
+            name: "FeeGateSettlement",
+            dependencies: ["FeeGateCore", "FeeGateStore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
         // The only user of Hummingbird: routes, auth, problem+json errors, DTOs.
         .target(
             name: "FeeGateGateway",
             dependencies: [
                 "FeeGateCore",
                 "FeeGateStore",
+                "FeeGateSettlement",
                 "FeeGateOperations",
                 "FeeGateTariffs",
                 "FeeGateVietQR",
@@ -105,6 +114,7 @@ let package = Package(
                 "FeeGateQRImage",
                 "FeeGateInvoicing",
                 "FeeGateInvoiceSigning",
+                "FeeGateSettlement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -112,6 +122,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Plain SQLite C API (libsqlite3-dev) for the simulator's baseline: the ceiling of this machine.
+        .systemLibrary(name: "CSQLiteBaseline", path: "Simulators/CSQLiteBaseline", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The load simulator: a Hanoi day from a profile, driven in-process or over HTTP, with invariant checks.
+        .target(
+            name: "FeeGateSimulation",
+            dependencies: [
+                "FeeGateCore", "FeeGateStore", "FeeGateSettlement", "FeeGateOperations", "FeeGateTariffs", "CSQLiteBaseline",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Simulators/FeeGateSimulation",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "feegate-sim",
+            dependencies: ["FeeGateSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Simulators/feegate-sim",
+            swiftSettings: swiftSettings),
         // Test-only helpers (seeded generator, external tool runner, paths) shared by the test targets.
         .target(name: "FeeGateTestSupport", path: "Tests/FeeGateTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore", "FeeGateTestSupport"], swiftSettings: swiftSettings),
@@ -124,6 +155,10 @@ let package = Package(
         .testTarget(
             name: "FeeGateInvoiceSigningTests",
             dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateInvoiceSigning", "FeeGateCrypto", "FeeGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeeGateSettlementTests",
+            dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateSettlement", "FeeGateSimulation", "FeeGateTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "FeeGateStoreTests",
             dependencies: ["FeeGateCore", "FeeGateStore", "FeeGateCrypto", .product(name: "GRDB", package: "GRDB.swift"), "FeeGateTestSupport"],

@@ -486,6 +486,39 @@ spec["paths"].update({
                                       "properties": {"items": {"type": "array", "items": ref("Document")}, "next_cursor": {"type": "string"}}}}}},
                                                 **errors("400", "401", "403", "503")}}},
 })
+# Settlement (issue #7): the closed record of a business day, or a preview of an open day.
+settlement_group = {"type": "object", "required": ["operator", "channel", "gross", "sales", "refunds", "refund_count", "fee", "fee_rule", "operator_fee",
+                                                  "sponsored_fee", "net_payable", "late_amount", "late_count", "transfer_ids"],
+                    "properties": {"operator": {"type": "string"}, "channel": {"type": "string"}, "gross": i64, "sales": i64, "refunds": i64,
+                                   "refund_count": i64, "fee": i64, "fee_rule": {"type": "string"}, "operator_fee": i64, "sponsored_fee": i64,
+                                   "sponsor": {"type": "string"}, "program": {"type": "string"},
+                                   "net_payable": {**i64, "description": "gross − refunds − operator_fee; negative when refunds exceed collections."},
+                                   "late_amount": i64, "late_count": i64, "transfer_ids": {"type": "array", "items": uuid}}}
+settlement_payout = {"type": "object", "required": ["operator", "amount", "reference", "status"],
+                     "properties": {"operator": {"type": "string"}, "amount": i64, "reference": {"type": "string"}, "bank_bin": {"type": "string"},
+                                    "account_number": {"type": "string"}, "account_name": {"type": "string"},
+                                    "status": {"type": "string", "enum": ["ready", "no_bank_account", "nothing_to_pay"]}}}
+settlement_claim = {"type": "object", "required": ["funder", "operator", "amount", "events", "late_amount", "late_count", "transfer_id"],
+                    "properties": {"funder": {"type": "string"}, "operator": {"type": "string"}, "amount": i64, "events": i64,
+                                   "late_amount": i64, "late_count": i64, "transfer_id": uuid}}
+spec["paths"]["/v1/settlements"] = {"get": {
+    "tags": ["settlement"], "operationId": "getSettlement",
+    "summary": "The settlement of a business day (finance and admin: all operators; operator keys: their own).",
+    "description": "A closed day returns its sealed record with `hash` (closing is done with `feegate settle`); an open day returns a preview "
+                   "computed from the running totals (`status: open`, nothing posted).",
+    "parameters": [{"name": "date", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+                    "description": "Business day in Hanoi time (GMT+7), YYYY-MM-DD."}],
+    "responses": {"200": {"description": "The settlement.", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["day", "status", "groups", "payouts", "claims", "warnings"],
+        "properties": {"day": {"type": "string", "format": "date"}, "status": {"type": "string", "enum": ["open", "closed"]},
+                       "closed_at": {**i64, "description": "Ledger time of the close (ns)."},
+                       "hash": {"type": "string", "description": "SHA-256 of the previous closed day's hash and this record (hex)."},
+                       "groups": {"type": "array", "items": settlement_group}, "payouts": {"type": "array", "items": settlement_payout},
+                       "claims": {"type": "array", "items": settlement_claim}, "warnings": {"type": "array", "items": {"type": "string"}},
+                       "late_transfers": {"type": "array", "items": {"type": "object", "required": ["transfer_id", "event_day", "assigned_day"],
+                                                                     "properties": {"transfer_id": uuid, "event_day": {"type": "string"},
+                                                                                    "assigned_day": {"type": "string"}}}}}}}}},
+                  **errors("400", "401", "403", "422", "503")}}}
 
 # Every authenticated endpoint may answer 429 (per-key rate limit).
 for path, operations in spec["paths"].items():

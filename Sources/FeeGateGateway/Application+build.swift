@@ -1,4 +1,5 @@
 import FeeGateOperations
+import FeeGateSettlement
 import FeeGateStore
 import Foundation
 import Hummingbird
@@ -57,12 +58,13 @@ public enum GatewayError: Error, CustomStringConvertible {
 public func buildApplication(
     store: GatewayStore, configuration: GatewayConfiguration, logger: Logger,
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), operations: OperatorServices? = nil,
+    settlement: SettlementService? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let processor = PaymentProcessor(store: store, onIntentPaid: configuration.onIntentPaid)
     let router = try buildRouter(
-        store: store, logger: logger, metrics: metrics, operations: operations, payments: configuration.payments, processor: processor,
-        rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst, clock: configuration.monotonicNanoseconds))
+        store: store, logger: logger, metrics: metrics, operations: operations, settlement: settlement, payments: configuration.payments,
+        processor: processor, rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst, clock: configuration.monotonicNanoseconds))
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
@@ -75,8 +77,8 @@ public func buildApplication(
 
 /// The router with every route and middleware.
 func buildRouter(
-    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices?, payments: PaymentsConfiguration,
-    processor: PaymentProcessor, rateLimiter: RateLimiter
+    store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices?, settlement: SettlementService? = nil,
+    payments: PaymentsConfiguration, processor: PaymentProcessor, rateLimiter: RateLimiter
 ) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
@@ -90,6 +92,7 @@ func buildRouter(
     SystemController(openAPI: openAPI, metrics: metrics).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store)).add(middleware: RateLimitMiddleware(limiter: rateLimiter))
     LedgerController(store: store).addRoutes(to: v1)
+    SettlementController(settlement: settlement).addRoutes(to: v1)
     DocumentsController(store: store).addRoutes(to: v1)
     if let operations {
         OperatorController(services: operations).addRoutes(to: v1)
@@ -108,9 +111,10 @@ func buildRouter(
 /// so that the executable does not depend on Hummingbird itself.
 public func runGateway(
     store: GatewayStore, configuration: GatewayConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry,
-    operations: OperatorServices?, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    operations: OperatorServices?, settlement: SettlementService? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
     let app = try buildApplication(
-        store: store, configuration: configuration, logger: logger, metrics: metrics, operations: operations, onServerRunning: onServerRunning)
+        store: store, configuration: configuration, logger: logger, metrics: metrics, operations: operations, settlement: settlement,
+        onServerRunning: onServerRunning)
     try await app.runService()
 }

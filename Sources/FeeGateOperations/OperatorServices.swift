@@ -102,7 +102,7 @@ public struct OperatorServices: Sendable {
     /// Ensures the plan's accounts and posts its transfers; anything but `ok`/`exists` is an error.
     func post(_ plan: Postings.Plan) async throws {
         try await store.ensureAccounts(plan.accounts)
-        let results = try await store.submitTransfers(plan.transfers)
+        let results = try await store.submitTransfers(plan.transfers, businessDay: plan.businessDay)
         if let failed = results.first(where: { !$0.isSuccess }) {
             throw OperationsError.ledgerRejected(result: failed.rawValue, detail: failed.explanation)
         }

@@ -199,14 +199,14 @@ extension OperatorServices {
                 throw OperationsError.invalid(field: "payment.authorization", message: "a \(payment.method) payment needs the external authorization reference")
             }
             try await post(Postings.customerSale(event: session.id, operatorCode: operatorCode, channel: payment.method, price: quote.amount,
-                                                 rate: quote.vatRate, code: .parkingFee, reference: reference))
+                                                 rate: quote.vatRate, code: .parkingFee, reference: reference).on(eventTime: request.endedAt))
         case "exempt":
             guard let reason = payment.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw OperationsError.invalid(field: "payment.reason", message: "an exempt stop needs the exemption reason")
             }
             let funder = payment.funder ?? "city-budget"
             try await post(Postings.fundedSale(event: session.id, operatorCode: operatorCode, funder: funder, referenceAmount: quote.amount,
-                                               rate: quote.vatRate, code: .parkingFee, reference: reference))
+                                               rate: quote.vatRate, code: .parkingFee, reference: reference).on(eventTime: request.endedAt))
             status = "exempt"
             amount = 0
             fundedBy = funder

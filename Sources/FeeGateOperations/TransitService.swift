@@ -147,7 +147,7 @@ extension OperatorServices {
                                     code: .busFare, reference: reference)
             : Postings.fundedSale(event: request.id, operatorCode: operatorCode, funder: fundedBy, referenceAmount: fundedBy == "pass" ? .zero : q.referenceAmount,
                                   rate: q.vatRate, code: .busFare, reference: reference)
-        try await post(plan)
+        try await post(plan.on(eventTime: request.at))
         let record = TransitTap(id: request.id, operatorCode: operatorCode, tokenType: request.token.type, tokenHash: tokenHash, route: request.route,
                                 vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
                                 fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)

@@ -17,6 +17,7 @@ public struct GatewayStore: Sendable {
     public let path: String
     let clock: @Sendable () -> Int64
     let knownAccounts = KnownAccounts()
+    let settlementAccounts = SettlementAccountCache()
 
     /// Tuning of the group-commit writer.
     public struct Options: Sendable {
@@ -81,9 +82,10 @@ public struct GatewayStore: Sendable {
         }
         let clock = options.clock
         let commitWriter = writer
+        let cache = settlementAccounts
         self.committer = TransferCommitter(
             maxTransfers: options.maxTransfersPerCommit, linger: options.linger,
-            commit: { batches in try await LedgerWrites.commit(batches, writer: commitWriter, now: clock()) })
+            commit: { batches in try await LedgerWrites.commit(batches, writer: commitWriter, now: clock(), cache: cache) })
     }
 
     /// The `PRAGMA synchronous` level of the writer connection (2 = FULL). Exposed for tests and `feegate verify`.

@@ -19,6 +19,9 @@ enum Migrations {
         migrator.registerMigration("0005-documents") { db in
             try db.execute(sql: v0005)
         }
+        migrator.registerMigration("0004-settlement") { db in
+            try db.execute(sql: v0004)
+        }
         return migrator
     }
 
@@ -376,5 +379,50 @@ enum Migrations {
         BEGIN SELECT RAISE(ABORT, 'payment_intent_event is append-only: a status change is a new event'); END;
         CREATE TRIGGER payment_intent_event_append_only_delete BEFORE DELETE ON payment_intent_event
         BEGIN SELECT RAISE(ABORT, 'payment_intent_event is append-only: a status change is a new event'); END;
+        """
+
+    // Settlement (issue #7). Running totals per (business day, operator, channel or funder), updated in
+    // the posting transaction, so closing a day reads O(groups) rows whatever the day's volume.
+    // settlement_assignment holds only transfers whose settlement day differs from their posting day
+    // (offline events of an earlier day, late events moved past a closed day), so the day of every
+    // transfer can be recomputed from the journal. Closed days are append-only and hash-chained.
+    private static let v0004 = """
+        CREATE TABLE settlement_rollup (
+            day TEXT NOT NULL,
+            operator_code TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('channel', 'funder')),
+            qualifier TEXT NOT NULL,
+            gross INTEGER NOT NULL DEFAULT 0,
+            count INTEGER NOT NULL DEFAULT 0,
+            refunds INTEGER NOT NULL DEFAULT 0,
+            refund_count INTEGER NOT NULL DEFAULT 0,
+            late_amount INTEGER NOT NULL DEFAULT 0,
+            late_count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, operator_code, kind, qualifier)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE settlement_assignment (
+            transfer_id BLOB PRIMARY KEY NOT NULL,
+            event_day TEXT NOT NULL,
+            assigned_day TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX settlement_assignment_day ON settlement_assignment (assigned_day);
+
+        CREATE TABLE settlement_day (
+            seq INTEGER PRIMARY KEY NOT NULL,
+            day TEXT NOT NULL UNIQUE,
+            closed_at INTEGER NOT NULL,
+            record TEXT NOT NULL,
+            prev_hash BLOB NOT NULL,
+            hash BLOB NOT NULL
+        ) STRICT;
+        CREATE TRIGGER settlement_day_append_only_update BEFORE UPDATE ON settlement_day
+        BEGIN SELECT RAISE(ABORT, 'a closed settlement day is final'); END;
+        CREATE TRIGGER settlement_day_append_only_delete BEFORE DELETE ON settlement_day
+        BEGIN SELECT RAISE(ABORT, 'a closed settlement day is final'); END;
+        CREATE TRIGGER settlement_assignment_append_only_update BEFORE UPDATE ON settlement_assignment
+        BEGIN SELECT RAISE(ABORT, 'settlement assignments are append-only'); END;
+        CREATE TRIGGER settlement_assignment_append_only_delete BEFORE DELETE ON settlement_assignment
+        BEGIN SELECT RAISE(ABORT, 'settlement assignments are append-only'); END;
         """
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeeGateSettlement
 import FeeGateCore
 import FeeGateCrypto
 import FeeGateGateway
@@ -37,6 +38,7 @@ extension FeeGate {
                 discussion: "Default: $FEEGATE_PAYMENTS_CONFIG; without one, payment intents and notifications are refused. Format: README, Payments.",
                 valueName: "file"))
         var paymentsConfig: String?
+        @OptionGroup var settlementOptions: SettlementOptions
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
@@ -115,7 +117,12 @@ extension FeeGate {
                 configuration.rateLimitBurst = burst
             }
             let host = configuration.host
-            try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry, operations: operations) { [logger] port in
+            let settlementConfig = try settlementOptions.loadIfPresent()
+            if settlementConfig == nil {
+                logger.warning("no settlement configuration: settlements show no channel fees and no payout accounts", metadata: ["settlement.config": "\(settlementOptions.resolvedPath)"])
+            }
+            let settlement = SettlementService(store: store, config: settlementConfig ?? SettlementConfig())
+            try await runGateway(store: store, configuration: configuration, logger: logger, metrics: registry, operations: operations, settlement: settlement) { [logger] port in
                 logger.notice("FeeGate listening", metadata: ["http.host": "\(host)", "http.port": "\(port)", "db.path": "\(store.path)"])
             }
         }

@@ -31,7 +31,7 @@ struct DocumentsAPITests {
         let catalog = try TariffCatalog.load(directory: packageRoot.appendingPathComponent("Tariffs").path)
         let services = OperatorServices(store: store, tariffs: try TariffEngine(catalog: catalog), tokenKey: Array(repeating: 1, count: 32), documents: issuer)
         let f = Fixture(store: store, admin: "", finance: "", tax: tax, parking: parking, bus: "")
-        try await f.app(operations: services).test(.live) { client in
+        try await f.app(operations: services).test(.router) { client in
             var documents: [[String: Any]] = []
             for (index, payment) in [#"{"method":"card","authorization":"A1"}"#, #"{"method":"card","authorization":"A2"}"#,
                                      #"{"method":"exempt","reason":"xe cứu thương"}"#].enumerated() {
@@ -107,7 +107,7 @@ struct QRParkingTests {
         configuration.payments = payments
         configuration.onIntentPaid = { paid in try? await services.parkingIntentPaid(sessionID: paid.intent.id, price: paid.recognised, rate: paid.intent.vatRate) }
         let app = try buildApplication(store: store, configuration: configuration, logger: Logger(label: "test"), operations: services)
-        try await app.test(.live) { client in
+        try await app.test(.router) { client in
             let session = UUID().uuidString.lowercased()
             // 1 hour of motorbike in the day on a Hoàn Kiếm street: one day turn, 5,000 VND.
             _ = try await client.call(.post, "/v1/parking/sessions", key: key, body: """

@@ -38,7 +38,7 @@ struct OperatorAPITests {
 
     @Test func parkingSessionPaidByCard() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             let started = try await start(client, f.parking)
             #expect(started.status == .created && started.json["status"] as? String == "active" && started.json["plate"] as? String == "29A12345")
             // Retry: the original response, marked as a replay.
@@ -72,7 +72,7 @@ struct OperatorAPITests {
 
     @Test func exemptAndInvalidStops() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             #expect(try await start(client, f.parking).status == .created)
             let backwards = try await stop(client, f.parking, at: "2026-11-21T07:00:00+07:00")
             #expect(backwards.status == .unprocessableContent && (backwards.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/ended_at")
@@ -94,7 +94,7 @@ struct OperatorAPITests {
 
     @Test func badStartsAreRejected() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             let zone = try await start(client, f.parking, zone: "NOWHERE")
             #expect(zone.status == .unprocessableContent && (zone.json["detail"] as? String)?.contains("NOWHERE") == true)
             #expect(try await start(client, f.parking, vehicle: "truck").status == .unprocessableContent)
@@ -110,7 +110,7 @@ struct OperatorAPITests {
 
     @Test func listingSessionsPaginatesAndFilters() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             var ids: [String] = []
             for hour in 0..<5 {
                 let id = UUID().uuidString.lowercased()
@@ -140,7 +140,7 @@ struct OperatorAPITests {
     /// An offline meter uploads events with its own sequence numbers; seq 3 never arrives.
     @Test func offlineMeterBatchesAreIdempotentAndGapsAreReported() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             let a = UUID().uuidString, b = UUID().uuidString
             let batch = """
                 {"device_id":"METER-7","events":[
@@ -178,7 +178,7 @@ struct OperatorAPITests {
 
     @Test func busTapsZeroDongRidesAndTheDenyList() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             let elderly = try await tap(client, f.bus, type: "cccd", value: "001060012345")
             #expect(elderly.status == .created && elderly.json["fare"] as? Int == 0 && elderly.json["funded_by"] as? String == "city-budget")
             #expect(elderly.json["reference_amount"] as? Int == 15_000 && elderly.json["category"] as? String == "elderly")
@@ -210,7 +210,7 @@ struct OperatorAPITests {
 
     @Test func passesAndRegisteredRidersRideFree() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             let pass = try await client.call(.post, "/v1/transit/passes", key: f.bus, body: """
                 {"id":"\(UUID().uuidString)","token":{"type":"app_qr","value":"QR-9"},"product":"all-routes","category":"priority","valid_month":"2026-11",
                  "payment":{"method":"account","authorization":"VNEID-1"}}
@@ -236,7 +236,7 @@ struct OperatorAPITests {
 
     @Test func tapBatchesReportEachTap() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             let a = UUID().uuidString
             let tapJSON = { (id: String, value: String) in
                 #"{"id":"\#(id)","token":{"type":"transit_card","value":"\#(value)"},"route":"86","vehicle":"29B","validator_id":"V-2","at":"2026-11-21T07:30:00+07:00"}"#
@@ -254,7 +254,7 @@ struct OperatorAPITests {
         let f = try await Fixture.make()
         _ = try await f.store.addOperator(code: "HN-FEES-01", name: "Công an HN", taxCode: "0100100001", kind: .fees, mttPrefix: nil, invoiceSeries: nil)
         let key = try await f.store.createKey(role: .operator, operatorCode: "HN-FEES-01", label: nil).secret
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             func pay(_ code: String, amount: String = "") async throws -> Reply {
                 try await client.call(.post, "/v1/fees/payments", key: key, body: """
                     {"id":"\(UUID().uuidString)","fee_code":"\(code)","payer":{"name":"Nguyễn Văn A","id_number":"001090001234"},
@@ -276,7 +276,7 @@ struct OperatorAPITests {
     /// Every operator endpoint × every role × own/other operator.
     @Test func authorizationMatrix() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in try await matrix(client, f) }
+        try await f.app(operations: try f.operations()).test(.router) { client in try await matrix(client, f) }
     }
 
     func matrix(_ client: some TestClientProtocol, _ f: Fixture) async throws {
@@ -313,7 +313,7 @@ struct OperatorAPITests {
         _ = try await store.addOperator(code: "HN-BUS-01", name: "B", taxCode: "0100100142", kind: .bus, mttPrefix: nil, invoiceSeries: nil)
         let key = try await store.createKey(role: .operator, operatorCode: "HN-BUS-01", label: nil).secret
         let f = Fixture(store: store, admin: "", finance: "", tax: "", parking: "", bus: key)
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             let cccd = try await tap(client, key, type: "cccd", value: "001060987654")
             let card = try await tap(client, key, type: "bank_card", value: "4111111111111111")
             #expect(cccd.status == .created && card.status == .created)
@@ -332,7 +332,7 @@ struct RateLimitTests {
         configuration.rateLimitBurst = 3
         configuration.monotonicNanoseconds = { 5_000_000_000 }  // time stands still: no token refills during the test
         let app = try buildApplication(store: f.store, configuration: configuration, logger: .init(label: "test"))
-        try await app.test(.live) { client in
+        try await app.test(.router) { client in
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<4 { statuses.append(try await client.call(.get, "/v1/ledger/accounts", key: f.finance).status) }
             #expect(statuses == [.ok, .ok, .ok, .tooManyRequests])
@@ -349,7 +349,7 @@ struct RateLimitTests {
 struct TimeBoundsTests {
     @Test func eventTimesOutside2000To2099AreRejected() async throws {
         let f = try await Fixture.make()
-        try await f.app(operations: try f.operations()).test(.live) { client in
+        try await f.app(operations: try f.operations()).test(.router) { client in
             for at in ["9547-07-10T08:01:17+07:00", "1999-12-31T23:00:00+07:00"] {
                 let reply = try await client.call(.post, "/v1/parking/sessions", key: f.parking, body: """
                     {"id":"\(UUID().uuidString)","zone":"HK-12-LY-THAI-TO","plate":"29A12345","vehicle":"car","started_at":"\(at)","source":"meter"}

@@ -210,7 +210,7 @@ extension TestClientProtocol {
 struct PaymentIntentAPITests {
     @Test func creationIsIdempotentAndScoped() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let id = UUID()
             let body = #"{"id":"\#(id.uuidString)","operator":"HN-PARK-01","amount":25000,"purpose":"Phí gửi xe","expires_at":"2026-11-21T08:15:00+07:00","vat_rate":"8%","code":"parking_fee"}"#
             let first = try await client.call(.post, "/v1/payments/qr", key: f.base.parking, body: body)
@@ -263,7 +263,7 @@ struct PaymentIntentAPITests {
     ])
     func invalidIntentsAreRejected(fields: String, status: HTTPResponse.Status, code: String) async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             var object: [String: String] = ["operator": #""HN-PARK-01""#, "purpose": #""Phí gửi xe""#, "expires_at": #""2026-11-21T08:15:00+07:00""#]
             for key in ["operator", "expires_at"] where fields.contains("\"\(key)\"") { object[key] = nil }
             let rest = object.sorted { $0.key < $1.key }.map { #""\#($0.key)":\#($0.value)"# }.joined(separator: ",")
@@ -279,7 +279,7 @@ struct PaymentIntentAPITests {
 struct PaymentNotificationAPITests {
     @Test func payExactlyThenTheSameNotificationAgain() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let intent = try await client.createIntent(f, amount: 25_000, vat: "8%")
             // Banks upper-case, add their own prefix and punctuation; SePay in API-key mode.
             let content = "MBVCB.3278126.\(intent.reference.lowercased()).CT tu 0011001234567 NGUYEN VAN A"
@@ -315,7 +315,7 @@ struct PaymentNotificationAPITests {
 
     @Test func partiallyThenFully() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             // 13,000 at 10 %: 13,000 / 1.1 = 11,818.18… → 11,818 + 1,182 VAT.
             let intent = try await client.createIntent(f, amount: 13_000, vat: "10%")
             let part = try await client.payOS(reference: "FT-A1", amount: 5_000, description: "\(intent.reference) phi gui xe", time: vietnamTime(t0 + 60))
@@ -345,7 +345,7 @@ struct PaymentNotificationAPITests {
     /// stored first delivery (posting once), rather than being acknowledged as a duplicate of nothing.
     @Test func redeliveryFinishesAFirstDeliveryThatWasStoredButNeverProcessed() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let intent = try await client.createIntent(f, amount: 25_000, vat: "8%")
             let content = "CT \(intent.reference)"
             // What the endpoint stores before processing, written as if the process died right after.
@@ -370,7 +370,7 @@ struct PaymentNotificationAPITests {
 
     @Test func tooMuchWithCasso() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let intent = try await client.createIntent(f, amount: 25_000, vat: "8%")
             let body = #"{"error":0,"data":{"id":4711,"reference":"FT24277","description":"\#(intent.reference) NGUYEN VAN A chuyen tien","amount":30000,"runningBalance":1000000,"transactionDateTime":"\#(vietnamTime(t0 + 200))","accountNumber":"0011001234567","bankName":"BIDV","bankAbbreviation":"BIDV","virtualAccountNumber":"","virtualAccountName":"","counterAccountName":"NGUYEN VAN A","counterAccountNumber":"","counterAccountBankId":"","counterAccountBankName":""}}"#
             let header = try Sign.casso(body: body, t: f.clock.seconds * 1000)
@@ -390,7 +390,7 @@ struct PaymentNotificationAPITests {
 
     @Test func afterExpiryWithVNPAYThenAccepted() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let intent = try await client.createIntent(f, amount: 25_000, vat: "8%", expiresAt: "2026-11-21T08:15:00+07:00")
             let untouched = try await client.createIntent(f, amount: 9_000, vat: "KCT", expiresAt: "2026-11-21T08:10:00+07:00")
             f.clock.set(unixSeconds: t0 + 25 * 60)
@@ -430,7 +430,7 @@ struct PaymentNotificationAPITests {
 
     @Test func underpaidIntentRefundedByItsOperator() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let intent = try await client.createIntent(f, amount: 20_000, vat: "KCT")
             _ = try await client.sepay(id: 1, amount: 15_000, content: "\(intent.reference)", time: vietnamTime(t0 + 30))
             let other = try await client.call(.post, "/v1/payments/\(intent.id.uuidString)/resolve", key: f.base.bus, body: #"{"action":"refund"}"#)
@@ -445,7 +445,7 @@ struct PaymentNotificationAPITests {
 
     @Test func badSignaturesAreRecordedAndNeverProcessed() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let intent = try await client.createIntent(f, amount: 25_000, vat: "8%")
             // payOS body signed with another key: 401, stored, nothing posted.
             let forged = try await client.payOS(reference: "FT-X", amount: 25_000, description: intent.reference, time: vietnamTime(t0), key: "not-the-key")
@@ -484,7 +484,7 @@ struct PaymentNotificationAPITests {
 
     @Test func unknownReferencesGoToSuspenseIncludingEveryProvidersVector() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             _ = try await client.createIntent(f, amount: 25_000)
             // SePay: no reference at all.
             let sepay = try await client.sepay(id: 31, amount: 50_000, content: "chuyen tien an trua", time: vietnamTime(t0))
@@ -530,7 +530,7 @@ struct PaymentsOpenAPITests {
     /// The payment enums in the served contract list exactly what the server knows.
     @Test func paymentEnumsMatchTheServer() async throws {
         let f = try await PaymentsFixture.make()
-        try await f.app().test(.live) { client in
+        try await f.app().test(.router) { client in
             let spec = try await client.call(.get, "/openapi.json").json
             let schemas = try #require((spec["components"] as? [String: Any])?["schemas"] as? [String: Any])
             func enumValues(_ schema: String, _ property: String) -> [String]? {

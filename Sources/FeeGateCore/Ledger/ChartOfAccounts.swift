@@ -54,6 +54,10 @@ public struct AccountKey: Sendable, Hashable, CustomStringConvertible {
     public static func subsidyReceivable(_ op: String, funder: String) -> AccountKey { .init(operatorCode: op, code: .subsidyReceivable, qualifier: funder) }
     /// A funder or sponsor, gateway-level (the city budget, a bank carrying channel fees).
     public static func funder(_ funder: String) -> AccountKey { .init(operatorCode: nil, code: .sponsor, qualifier: funder) }
+    /// Channel fees (merchant discount) charged on an operator's collections through one channel.
+    public static func channelFees(_ op: String, channel: String) -> AccountKey { .init(operatorCode: op, code: .channelFees, qualifier: channel) }
+    /// Payouts instructed to an operator's bank account at settlement.
+    public static func payouts(_ op: String) -> AccountKey { .init(operatorCode: op, code: .payouts) }
     /// Money received that nothing explains yet.
     public static func suspense(channel: String) -> AccountKey { .init(operatorCode: nil, code: .suspense, qualifier: channel) }
     /// Money owed back to payers (overpayments, late payments).

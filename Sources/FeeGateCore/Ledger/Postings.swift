@@ -10,6 +10,16 @@ public enum Postings {
     public struct Plan: Sendable, Equatable {
         public var accounts: [AccountKey]
         public var transfers: [TransferRequest]
+        /// The business day of the event when it may differ from the posting day (offline uploads);
+        /// settlement counts the transfers there. `nil` = the posting day.
+        public var businessDay: BusinessDay? = nil
+
+        /// The same plan, counted in the business day of `epochSeconds` (the event's time).
+        public func on(eventTime epochSeconds: Int64) -> Plan {
+            var plan = self
+            plan.businessDay = BusinessDay(epochSeconds: epochSeconds)
+            return plan
+        }
     }
 
     /// A sale the customer paid through `channel` (`card`, `account`, `qr`, …):
@@ -28,6 +38,32 @@ public enum Postings {
     ) -> Plan {
         split(event: event, debit: .subsidyReceivable(op, funder: funder), operatorCode: op, price: referenceAmount, rate: rate, code: code,
               reference: reference)
+    }
+
+    /// Money returned to the customer through the channel that collected it (a refund of `price`,
+    /// VAT-inclusive): `revenue(op, rate)` → `clearing(op, channel)` (before VAT) and `vatPayable(op)` →
+    /// `clearing(op, channel)` (VAT), code `refund`. Settlement deducts it from that channel's payout.
+    public static func refund(
+        event: UUID, operatorCode op: String, channel: String, price: Money, rate: VATRate, reference: String
+    ) -> Plan {
+        let parts = rate.split(inclusive: price)
+        let clearing = AccountKey.clearing(op, channel: channel), revenue = AccountKey.revenue(op, vat: rate)
+        var accounts = [clearing, revenue]
+        var transfers = [
+            TransferRequest(
+                id: DerivedID.transfer(event: event, purpose: "refund", leg: 0), debitAccountID: revenue.id, creditAccountID: clearing.id,
+                amount: parts.beforeVAT.vnd, code: .refund, reference: reference)
+        ]
+        if parts.vat.vnd > 0 {
+            let vat = AccountKey.vatPayable(op)
+            accounts.append(vat)
+            transfers[0].flags.insert(.linked)
+            transfers.append(
+                TransferRequest(
+                    id: DerivedID.transfer(event: event, purpose: "refund", leg: 1), debitAccountID: vat.id, creditAccountID: clearing.id,
+                    amount: parts.vat.vnd, code: .refund, reference: reference))
+        }
+        return Plan(accounts: accounts, transfers: transfers)
     }
 
     private static func split(

@@ -1,4 +1,5 @@
 import FeeGateOperations
+import FeeGateSettlement
 import Foundation
 import FeeGateStore
 import Hummingbird
@@ -22,6 +23,8 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as StoreError {
             throw Self.problem(for: error, logger: context.logger)
         } catch let error as HTTPError {
+            throw Self.problem(for: error)
+        } catch let error as SettlementError {
             throw Self.problem(for: error)
         } catch let error as PaymentPostingFailed {
             context.logger.error("payment posting failed", metadata: ["error": "\(error)"])
@@ -57,6 +60,15 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(status: HTTPResponse.Status(code: status), code: code, detail: error.description, extra: ["result": result])
         default:
             return Problem(status: HTTPResponse.Status(code: status), code: code, detail: error.description)
+        }
+    }
+
+    static func problem(for error: SettlementError) -> Problem {
+        switch error {
+        case .invalidDate:
+            return Problem(status: .badRequest, code: "invalid_field", detail: error.description, errors: [.init(pointer: "/date", detail: error.description)])
+        case .invalidConfiguration:
+            return Problem(status: .serviceUnavailable, code: "unavailable", detail: error.description)
         }
     }
 

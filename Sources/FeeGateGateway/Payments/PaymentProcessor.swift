@@ -201,7 +201,8 @@ struct PaymentRecoveryService: Service {
             } catch {
                 logger.error("payment notification recovery failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // Wake at once on graceful shutdown instead of finishing the sleep (it held shutdown up to the full interval).
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -13,16 +13,20 @@ extension GatewayStore {
 
     /// Posts one request's transfers through the group-commit writer and returns one result per
     /// transfer once they are durable. Transfers not linked to each other succeed or fail independently.
-    public func submitTransfers(_ transfers: [TransferRequest]) async throws -> [TransferResult] {
+    ///
+    /// - Parameter businessDay: the day the business event happened, when it is not the posting day
+    ///   (an offline device uploading yesterday's taps); settlement counts the transfers in that day,
+    ///   or in the next open day if it is already closed. `nil` = the posting day.
+    public func submitTransfers(_ transfers: [TransferRequest], businessDay: BusinessDay? = nil) async throws -> [TransferResult] {
         precondition(transfers.count <= Self.maxTransfersPerRequest, "caller must enforce the request size limit")
         guard !transfers.isEmpty else { return [] }
-        return try await committer.submit(transfers)
+        return try await committer.submit(transfers, businessDay: businessDay)
     }
 
     /// Expires due pending transfers (called periodically by ``PendingExpiryService``).
     @discardableResult
     public func expirePendingTransfers(limit: Int = 1_000) async throws -> Int {
-        try await LedgerWrites.expireDue(writer: writer, now: clock(), limit: limit)
+        try await LedgerWrites.expireDue(writer: writer, now: clock(), limit: limit, cache: settlementAccounts)
     }
 
     /// One account, or `nil`.

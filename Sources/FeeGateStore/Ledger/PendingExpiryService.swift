@@ -23,7 +23,8 @@ public struct PendingExpiryService: Service {
             } catch {
                 logger.error("pending expiry sweep failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // Wake at once on graceful shutdown instead of finishing the sleep (it held shutdown up to the full interval).
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

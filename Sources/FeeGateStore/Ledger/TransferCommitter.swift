@@ -8,10 +8,11 @@ import Metrics
 /// resumes only after the transaction holding its transfers has committed, so an acknowledgement
 /// always means "durable". A request is never split across transactions.
 actor TransferCommitter {
-    typealias Commit = @Sendable ([[TransferRequest]]) async throws -> [[TransferResult]]
+    typealias Commit = @Sendable ([Submission]) async throws -> [[TransferResult]]
 
     private struct Job {
         let batch: [TransferRequest]
+        let businessDay: BusinessDay?
         let continuation: CheckedContinuation<[TransferResult], any Error>
     }
 
@@ -32,9 +33,9 @@ actor TransferCommitter {
     }
 
     /// Commits `batch` (one request) and returns its per-transfer results once durable.
-    func submit(_ batch: [TransferRequest]) async throws -> [TransferResult] {
+    func submit(_ batch: [TransferRequest], businessDay: BusinessDay? = nil) async throws -> [TransferResult] {
         try await withCheckedThrowingContinuation { continuation in
-            queue.append(Job(batch: batch, continuation: continuation))
+            queue.append(Job(batch: batch, businessDay: businessDay, continuation: continuation))
             if !draining {
                 draining = true
                 // The drain loop outlives any one caller: a caller's cancellation must not abort a
@@ -57,7 +58,7 @@ actor TransferCommitter {
             }
             let start = ContinuousClock.now
             do {
-                let results = try await commit(jobs.map(\.batch))
+                let results = try await commit(jobs.map { Submission(transfers: $0.batch, businessDay: $0.businessDay) })
                 for (job, result) in zip(jobs, results) { job.continuation.resume(returning: result) }
             } catch {
                 for job in jobs { job.continuation.resume(throwing: error) }
@@ -70,6 +71,12 @@ actor TransferCommitter {
     }
 
     private var queuedTransfers: Int { queue.reduce(0) { $0 + $1.batch.count } }
+}
+
+/// One request's transfers and, for events of another day (offline uploads), the business day they belong to.
+struct Submission: Sendable {
+    let transfers: [TransferRequest]
+    let businessDay: BusinessDay?
 }
 
 extension Timer {

@@ -1,0 +1,129 @@
+import CSQLiteBaseline
+import Foundation
+
+/// The ceiling of this machine: the same transfers inserted with plain SQLite C API calls (no GRDB,
+/// no ledger engine, no hashing): per transfer one INSERT into a table shaped like FeeGate's journal
+/// (same columns, UNIQUE id, the two account indexes, foreign keys on) and one counter UPDATE on each
+/// of its two accounts; `batchSize` transfers per `BEGIN IMMEDIATE … COMMIT`; WAL, synchronous=FULL,
+/// 64 MiB page cache, the same file system.
+public enum SQLiteBaseline {
+    public struct Result: Sendable, Codable {
+        public let transfers: Int
+        public let batchSize: Int
+        public let seconds: Double
+        public let transfersPerSecond: Double
+        enum CodingKeys: String, CodingKey { case transfers, batchSize = "batch_size", seconds, transfersPerSecond = "transfers_per_s" }
+    }
+
+    public struct Row: Sendable {
+        public let id: UUID
+        public let debit: UUID
+        public let credit: UUID
+        public let amount: Int64
+        public init(id: UUID, debit: UUID, credit: UUID, amount: Int64) {
+            self.id = id
+            self.debit = debit
+            self.credit = credit
+            self.amount = amount
+        }
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case sqlite(String)
+        var description: String { switch self { case .sqlite(let m): return "baseline SQLite error: \(m)" } }
+    }
+
+    public static func run(rows: [Row], batchSize: Int, path: String) throws -> Result {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        var handle: OpaquePointer?
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK, let db = handle else {
+            throw Failure.sqlite("cannot open \(path)")
+        }
+        defer {
+            sqlite3_close_v2(db)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        func exec(_ sql: String) throws {
+            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+        }
+        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA foreign_keys=ON;")
+        try exec("""
+            CREATE TABLE account (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, debits_posted INTEGER NOT NULL DEFAULT 0,
+                                  credits_posted INTEGER NOT NULL DEFAULT 0) STRICT;
+            CREATE TABLE transfer (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, debit_account_id BLOB NOT NULL REFERENCES account(id),
+                                   credit_account_id BLOB NOT NULL REFERENCES account(id), amount INTEGER NOT NULL, pending_id BLOB,
+                                   timeout INTEGER NOT NULL, ledger INTEGER NOT NULL, code INTEGER NOT NULL, flags INTEGER NOT NULL,
+                                   reference TEXT, timestamp INTEGER NOT NULL, expires_at INTEGER, hash BLOB NOT NULL) STRICT;
+            CREATE INDEX transfer_debit ON transfer(debit_account_id, seq);
+            CREATE INDEX transfer_credit ON transfer(credit_account_id, seq);
+            """)
+        var accounts = Set<UUID>()
+        for r in rows {
+            accounts.insert(r.debit)
+            accounts.insert(r.credit)
+        }
+        try exec("BEGIN")
+        var insertAccount: OpaquePointer?
+        sqlite3_prepare_v2(db, "INSERT INTO account (id) VALUES (?)", -1, &insertAccount, nil)
+        for a in accounts {
+            try withBlob(a) { p in sqlite3_bind_blob(insertAccount, 1, p, 16, SQLITE_TRANSIENT) }
+            guard sqlite3_step(insertAccount) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+            sqlite3_reset(insertAccount)
+        }
+        sqlite3_finalize(insertAccount)
+        try exec("COMMIT")
+
+        var insert: OpaquePointer?, debit: OpaquePointer?, credit: OpaquePointer?
+        sqlite3_prepare_v2(
+            db,
+            "INSERT INTO transfer (id, debit_account_id, credit_account_id, amount, timeout, ledger, code, flags, reference, timestamp, hash) VALUES (?, ?, ?, ?, 0, 704, 1002, 0, ?, ?, ?)",
+            -1, &insert, nil)
+        sqlite3_prepare_v2(db, "UPDATE account SET debits_posted = debits_posted + ? WHERE id = ?", -1, &debit, nil)
+        sqlite3_prepare_v2(db, "UPDATE account SET credits_posted = credits_posted + ? WHERE id = ?", -1, &credit, nil)
+        defer {
+            sqlite3_finalize(insert)
+            sqlite3_finalize(debit)
+            sqlite3_finalize(credit)
+        }
+        let hash = [UInt8](repeating: 0xAB, count: 32)
+        let batch = max(1, batchSize)
+        let started = ContinuousClock.now
+        var timestamp: Int64 = 1
+        var index = 0
+        while index < rows.count {
+            try exec("BEGIN IMMEDIATE")
+            for r in rows[index..<min(index + batch, rows.count)] {
+                try withBlob(r.id) { p in sqlite3_bind_blob(insert, 1, p, 16, SQLITE_TRANSIENT) }
+                try withBlob(r.debit) { p in sqlite3_bind_blob(insert, 2, p, 16, SQLITE_TRANSIENT) }
+                try withBlob(r.credit) { p in sqlite3_bind_blob(insert, 3, p, 16, SQLITE_TRANSIENT) }
+                sqlite3_bind_int64(insert, 4, r.amount)
+                sqlite3_bind_text(insert, 5, "baseline", -1, SQLITE_TRANSIENT)
+                sqlite3_bind_int64(insert, 6, timestamp)
+                hash.withUnsafeBytes { p in _ = sqlite3_bind_blob(insert, 7, p.baseAddress, 32, SQLITE_TRANSIENT) }
+                timestamp += 1
+                guard sqlite3_step(insert) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+                sqlite3_reset(insert)
+                for (statement, account) in [(debit, r.debit), (credit, r.credit)] {
+                    sqlite3_bind_int64(statement, 1, r.amount)
+                    try withBlob(account) { p in sqlite3_bind_blob(statement, 2, p, 16, SQLITE_TRANSIENT) }
+                    guard sqlite3_step(statement) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+                    sqlite3_reset(statement)
+                }
+            }
+            try exec("COMMIT")
+            index += batch
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Result(transfers: rows.count, batchSize: batch, seconds: seconds, transfersPerSecond: Double(rows.count) / max(seconds, 1e-9))
+    }
+
+    static func withBlob(_ id: UUID, _ body: (UnsafeRawPointer?) -> Int32) throws {
+        var uuid = id.uuid
+        let rc = withUnsafeBytes(of: &uuid) { body($0.baseAddress) }
+        guard rc == SQLITE_OK else { throw Failure.sqlite("bind failed: \(rc)") }
+    }
+}
+
+/// SQLite's "copy the value now" destructor, which the C macro SQLITE_TRANSIENT spells as -1.
+let SQLITE_TRANSIENT = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)

@@ -1,0 +1,40 @@
+import FeeGateCore
+import FeeGateSettlement
+import FeeGateSimulation
+import FeeGateTestSupport
+import Foundation
+import Testing
+
+/// The `smoke` profile through the real posting path: asserts the simulator's invariants, never its speed.
+@Suite struct SimulatorSmokeTests {
+    @Test func smokeDayHoldsEveryInvariant() async throws {
+        let dir = try TemporaryDirectory()
+        let options = SimOptions(
+            profile: .smoke, seed: 7, day: BusinessDay(epochSeconds: Int64(Date().timeIntervalSince1970)), databasePath: dir.path("smoke.sqlite"),
+            concurrency: 64, settlementConfig: try SettlementConfig.parse(SimDefaults.settlementYAML), baseline: true)
+        let report = try await InProcessSimulation.run(options)
+        for invariant in report.invariants { #expect(invariant.ok, "\(invariant.name): \(invariant.detail)") }
+        #expect(report.invariants.count >= 9)
+        #expect(report.transfers > 3_000)
+        #expect(report.settlementGroups ?? 0 > 5)
+        // The baseline inserts the same transfers (those ingested before the close) with plain SQLite.
+        #expect(report.baseline?.transfers == report.transfers)
+        #expect(report.ratioToSQLiteCeiling != nil)
+    }
+
+    @Test func theDayIsDeterministicFromTheSeed() {
+        let day = BusinessDay("2026-11-20")!
+        let a = SimWorkload(profile: .smoke, seed: 11, day: day), b = SimWorkload(profile: .smoke, seed: 11, day: day)
+        let c = SimWorkload(profile: .smoke, seed: 12, day: day)
+        for i in [0, 1, 2_999, 3_000, 3_599, 3_600, 3_999] {
+            #expect(a.event(i).id == b.event(i).id && a.event(i).amount == b.event(i).amount && a.event(i).eventTime == b.event(i).eventTime)
+        }
+        #expect((0..<50).contains { a.event($0).id != c.event($0).id })
+        let kinds = Set((0..<a.count).map { a.event($0).kind })
+        #expect(kinds == [.tap, .parking, .payment])
+        // Some riders are elderly (city budget) and some hold passes; some taps are offline or late.
+        let taps = (0..<SimProfile.smoke.taps).map(a.event)
+        #expect(taps.contains { $0.funder == "city-budget" } && taps.contains { $0.funder == "pass" })
+        #expect(taps.contains { $0.phase == .offline } && taps.contains { $0.phase == .late } && taps.contains { $0.retry })
+    }
+}
