@@ -151,7 +151,7 @@ extension OperatorServices {
         let record = TransitTap(id: request.id, operatorCode: operatorCode, tokenType: request.token.type, tokenHash: tokenHash, route: request.route,
                                 vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
                                 fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)
-        let (outcome, number) = try await store.recordTap(record) { tap, number in
+        let (outcome, _) = try await store.recordTap(record) { tap, number in
             let view = TapView(id: tap.id.uuidString.lowercased(), fare: tap.fare, fundedBy: tap.fundedBy, referenceAmount: tap.referenceAmount,
                                category: tap.category, capped: tap.capped, serviceDay: tap.serviceDay,
                                ticket: .init(number: number, route: tap.route, vehicle: tap.vehicle, at: Self.at(tap.at),
@@ -163,7 +163,6 @@ extension OperatorServices {
         case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
         case .recorded:
             guard let stored = try await store.operation(id: request.id) else { throw OperationsError.conflict("tap \(request.id) vanished") }
-            _ = number
             return OperationResponse(status: stored.status, body: stored.response, replayed: false)
         }
     }

@@ -69,8 +69,8 @@ struct OperatorController {
         }
         func instant(_ name: String) throws -> Int64? {
             guard let text = q.get(name) else { return nil }
-            guard let value = HanoiInstant.parse(text) else {
-                throw Problem(status: .badRequest, code: "invalid_field", detail: "\(name) must be an ISO 8601 time with offset")
+            guard let value = RequestTime.epochSeconds(text), RequestTime.isInRange(value) else {
+                throw Problem(status: .badRequest, code: "invalid_field", detail: "\(name) must be an ISO 8601 time with offset, within 2000–2099")
             }
             return value
         }
@@ -195,12 +195,5 @@ enum SessionCursor {
             throw Problem(status: .badRequest, code: "invalid_cursor", detail: "the cursor is not one this API returned; start again without it")
         }
         return (at, id)
-    }
-}
-
-/// ISO 8601 query parameters.
-enum HanoiInstant {
-    static func parse(_ text: String) -> Int64? {
-        FeeGateTariffsTime.parse(text)
     }
 }

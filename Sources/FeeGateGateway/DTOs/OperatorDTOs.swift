@@ -190,20 +190,24 @@ extension KeyedDecodingContainer {
     /// An ISO 8601 instant with an explicit offset (`2026-11-21T08:00:00+07:00` or `…Z`), as Unix seconds.
     func decodeInstant(forKey key: Key) throws -> Int64 {
         let text = try decode(String.self, forKey: key)
-        guard text.contains("T"), text.hasSuffix("Z") || text.dropFirst(10).contains("+") || text.dropFirst(10).contains("-"),
-            let instant = HanoiDateTime.parse(text)
-        else {
+        guard let seconds = RequestTime.epochSeconds(text) else {
             throw StrictJSON.field(.badRequest, "invalid_field", codingPath + [key], "'\(text)' is not an ISO 8601 time with offset (e.g. 2026-11-21T08:00:00+07:00)")
         }
-        // Invoice series and MTT codes carry two-digit years, and ledger time is Int64 nanoseconds: 2000–2099 only.
-        guard instant.epochSeconds >= 946_684_800, instant.epochSeconds < 4_102_444_800 else {
+        guard RequestTime.isInRange(seconds) else {
             throw StrictJSON.field(.unprocessableContent, "invalid_field", codingPath + [key], "'\(text)' is outside 2000–2099")
         }
-        return instant.epochSeconds
+        return seconds
     }
 }
 
-/// ISO 8601 parsing shared by bodies and query parameters.
-enum FeeGateTariffsTime {
-    static func parse(_ text: String) -> Int64? { HanoiDateTime.parse(text)?.epochSeconds }
+/// Times in requests (bodies and query parameters): ISO 8601 with an explicit offset, within 2000–2099.
+enum RequestTime {
+    /// Unix seconds of `text`, or `nil` unless it is an ISO 8601 date-time with `Z` or `±hh:mm`.
+    static func epochSeconds(_ text: String) -> Int64? {
+        guard text.contains("T"), text.hasSuffix("Z") || text.dropFirst(10).contains("+") || text.dropFirst(10).contains("-") else { return nil }
+        return HanoiDateTime.parse(text)?.epochSeconds
+    }
+
+    /// Invoice series and MTT codes carry two-digit years, and ledger time is Int64 nanoseconds: 2000–2099 only.
+    static func isInRange(_ seconds: Int64) -> Bool { seconds >= 946_684_800 && seconds < 4_102_444_800 }
 }
