@@ -53,10 +53,14 @@ let package = Package(
         // XMLDSig (enveloped, RSA-SHA256, C14N 1.0) signing and verification of invoice XML.
         .target(
             name: "FeeGateInvoiceSigning", dependencies: ["FeeGateCore", "FeeGateInvoicing", "FeeGateCrypto"], swiftSettings: swiftSettings),
+        // Daily closings, TDiep 206 batches, the 01/TTGD ride table and the deterministic tax-export ZIP. Pure.
+        .target(
+            name: "FeeGateTaxReporting", dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateInvoicing", "FeeGateInvoiceSigning"],
+            swiftSettings: swiftSettings),
         // The operator flows (parking, transit, fees): quote, post to the ledger, record. No HTTP.
         .target(
             name: "FeeGateOperations",
-            dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateStore", "FeeGateTariffs", "FeeGateInvoicing", "FeeGateInvoiceSigning"],
+            dependencies: ["FeeGateCore", "FeeGateCrypto", "FeeGateStore", "FeeGateTariffs", "FeeGateInvoicing", "FeeGateInvoiceSigning", "FeeGateTaxReporting"],
             swiftSettings: swiftSettings),
         // Hashing, HMAC and randomness over OpenSSL.
         .target(name: "FeeGateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
@@ -167,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "FeeGateGatewayTests",
             dependencies: [
-                "FeeGateCore", "FeeGateStore", "FeeGateGateway", "FeeGateOperations", "FeeGateTariffs",
+                "FeeGateCore", "FeeGateStore", "FeeGateGateway", "FeeGateOperations", "FeeGateTariffs", "FeeGateCrypto",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), "FeeGateTestSupport"],
             swiftSettings: swiftSettings
         ),

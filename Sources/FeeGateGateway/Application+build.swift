@@ -28,6 +28,13 @@ public struct GatewayConfiguration: Sendable {
     public var onIntentPaid: IntentPaidHandler = { _ in }
     /// How often stored-but-unprocessed payment notifications (after a crash) are processed.
     public var paymentRecoveryInterval: Duration = .seconds(10)
+    /// Daily closings of the operators with document profiles; `nil` closes nothing automatically.
+    public var closings: DailyClosings?
+    /// How often ended days are closed (each pass is idempotent); `nil` only closes on request (tests, or a
+    /// deployment that runs `feegate close-day` from cron).
+    public var closingInterval: Duration? = .seconds(300)
+    /// Builds the tax office's export bundles; `nil` answers 503.
+    public var taxExporter: TaxExporter?
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -64,7 +71,7 @@ public func buildApplication(
     let processor = PaymentProcessor(store: store, onIntentPaid: configuration.onIntentPaid)
     let router = try buildRouter(
         store: store, logger: logger, metrics: metrics, operations: operations, settlement: settlement, payments: configuration.payments,
-        processor: processor, rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst, clock: configuration.monotonicNanoseconds))
+        closings: configuration.closings, taxExporter: configuration.taxExporter, processor: processor, rateLimiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst, clock: configuration.monotonicNanoseconds))
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FeeGate"),
@@ -72,13 +79,16 @@ public func buildApplication(
         logger: logger)
     app.addServices(PendingExpiryService(store: store, interval: configuration.pendingExpiryInterval, logger: logger))
     app.addServices(PaymentRecoveryService(processor: processor, interval: configuration.paymentRecoveryInterval, logger: logger))
+    if let closings = configuration.closings, let interval = configuration.closingInterval {
+        app.addServices(DailyClosingService(closings: closings, interval: interval, logger: logger))
+    }
     return app
 }
 
 /// The router with every route and middleware.
 func buildRouter(
     store: GatewayStore, logger: Logger, metrics: PrometheusCollectorRegistry, operations: OperatorServices?, settlement: SettlementService? = nil,
-    payments: PaymentsConfiguration, processor: PaymentProcessor, rateLimiter: RateLimiter
+    payments: PaymentsConfiguration, closings: DailyClosings? = nil, taxExporter: TaxExporter? = nil, processor: PaymentProcessor, rateLimiter: RateLimiter
 ) throws -> Router<AppRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let openAPI = try? Data(contentsOf: url) else {
         throw GatewayError.missingResource("openapi.json")
@@ -93,7 +103,7 @@ func buildRouter(
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store)).add(middleware: RateLimitMiddleware(limiter: rateLimiter))
     LedgerController(store: store).addRoutes(to: v1)
     SettlementController(settlement: settlement).addRoutes(to: v1)
-    DocumentsController(store: store).addRoutes(to: v1)
+    DocumentsController(store: store, closings: closings, exporter: taxExporter).addRoutes(to: v1)
     if let operations {
         OperatorController(services: operations).addRoutes(to: v1)
     } else {

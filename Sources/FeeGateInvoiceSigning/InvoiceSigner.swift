@@ -83,32 +83,9 @@ public struct InvoiceSigner: Sendable {
         guard certificate.taxCode == document.seller.taxCode.text else {
             throw .taxCodeMismatch(certificate: certificate.taxCode, seller: document.seller.taxCode.text)
         }
-        let valid: Bool
-        do { valid = try certificate.isValid(atUnixTime: signingTime.unixSeconds) } catch { throw .crypto(error) }
-        guard valid else { throw .certificateNotValid(subject: certificate.subjectName, at: signingTime.dateTimeText) }
-
-        let signatureID = XMLDSig.signatureID(dataID: document.dataID)
-        let objectID = XMLDSig.signingTimeID(dataID: document.dataID)
-        let dataDigest = Digest.sha256(Array(InvoiceXML.dataElement(document).utf8))
-        let object = Self.object(id: objectID, target: signatureID, signingTime: signingTime, apex: true)
-        let objectDigest = Digest.sha256(Array(object.utf8))
-        let signedInfoCanonical = Self.signedInfo(dataID: document.dataID, dataDigest: dataDigest, objectID: objectID, objectDigest: objectDigest, apex: true)
-        let signatureValue: [UInt8]
-        do { signatureValue = try RSASignature.signSHA256(Array(signedInfoCanonical.utf8), with: identity.privateKey) } catch { throw .crypto(error) }
-
-        var w = CanonicalXMLWriter()
-        w.open("Signature", [("xmlns", XMLDSig.namespace), ("Id", signatureID)])
-        w.raw(Self.signedInfo(dataID: document.dataID, dataDigest: dataDigest, objectID: objectID, objectDigest: objectDigest, apex: false))
-        w.leaf("SignatureValue", Data(signatureValue).base64EncodedString())
-        w.open("KeyInfo")
-        w.open("X509Data")
-        w.leaf("X509SubjectName", certificate.subjectName)
-        w.leaf("X509Certificate", Data(certificate.der).base64EncodedString())
-        w.close("X509Data")
-        w.close("KeyInfo")
-        w.raw(Self.object(id: objectID, target: signatureID, signingTime: signingTime, apex: false))
-        w.close("Signature")
-        return InvoiceXML.document(document, sellerSignature: w.text)
+        let signature = try EnvelopedSigner(identity: identity)
+            .signature(dataCanonical: InvoiceXML.dataElement(document), dataID: document.dataID, signingTime: signingTime)
+        return InvoiceXML.document(document, sellerSignature: signature)
     }
 
     /// `SignedInfo`; with `apex` it carries the inherited `xmlns` as its C14N form does.

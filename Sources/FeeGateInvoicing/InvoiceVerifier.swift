@@ -11,6 +11,8 @@ public struct VerifiedDocument: Sendable, Hashable {
     public let sellerTaxCode: TaxCode
     public let authorityCode: MTTCode?
     public let totals: DocumentTotals
+    /// The per-rate summaries recomputed from the lines (empty for fee receipts, which carry no VAT).
+    public let rateSummaries: [RateSummary]
     public let amountInWords: String
     /// Template + series + number of the invoice this one replaces, if any.
     public let replaces: String?
@@ -232,7 +234,7 @@ public enum InvoiceVerifier {
         return VerifiedDocument(
             kind: kind, dataID: dataID, templateText: templateText, seriesText: seriesText, number: number,
             issueDate: issueDate, sellerTaxCode: sellerTaxCode, authorityCode: code, totals: computed.totals,
-            amountInWords: words, replaces: replaces, hasSellerSignature: signature != nil)
+            rateSummaries: kind == .feeReceipt ? [] : computed.summaries, amountInWords: words, replaces: replaces, hasSellerSignature: signature != nil)
     }
 
     private struct ParsedLine {

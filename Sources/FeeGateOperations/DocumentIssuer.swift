@@ -17,6 +17,8 @@ public struct SellerProfile: Sendable {
     let invoiceTemplate: TemplateSymbol
     /// The two letters of the fee receipt series `{YY}T{XX}`… here `{YY}{XX}` per TT 91 (e.g. `AB`).
     let receiptLetters: String
+    /// `MNGui` of the end-of-day TDiep messages (as agreed with the T-VAN); the seller's tax code by default.
+    let batchSender: String
 }
 
 /// The JSON file behind `feegate serve --documents-config`: per operator, where its PKCS#12 key is and
@@ -34,14 +36,40 @@ public struct DocumentsConfiguration: Codable, Sendable {
         public let seriesSuffix: String
         public let invoiceTemplate: Int?
         public let receiptLetters: String?
+        public let batchSender: String?
 
         enum CodingKeys: String, CodingKey {
             case address, pkcs12, passwordEnv = "password_env", seriesSuffix = "series_suffix", invoiceTemplate = "invoice_template"
-            case receiptLetters = "receipt_letters"
+            case receiptLetters = "receipt_letters", batchSender = "batch_sender"
         }
     }
 
+    /// The gateway's own signing key (it signs tax-export manifests).
+    public struct GatewayEntry: Codable, Sendable {
+        public let pkcs12: String
+        public let passwordEnv: String
+
+        enum CodingKeys: String, CodingKey { case pkcs12, passwordEnv = "password_env" }
+    }
+
     public let operators: [String: OperatorEntry]
+    public let gateway: GatewayEntry?
+
+    /// The gateway's signer, or `nil` when the file names none.
+    public func gatewaySigner(environment: [String: String]) throws -> EnvelopedSigner? {
+        guard let gateway else { return nil }
+        guard let password = environment[gateway.passwordEnv] else {
+            throw OperationsError.invalid(field: "gateway.password_env", message: "environment variable \(gateway.passwordEnv) is not set")
+        }
+        guard let bytes = FileManager.default.contents(atPath: gateway.pkcs12) else {
+            throw OperationsError.invalid(field: "gateway.pkcs12", message: "cannot read \(gateway.pkcs12)")
+        }
+        do {
+            return EnvelopedSigner(identity: try PKCS12Identity(pkcs12: Array(bytes), password: password))
+        } catch {
+            throw OperationsError.invalid(field: "gateway.pkcs12", message: "\(error)")
+        }
+    }
 
     /// Loads the file and every operator's key; fails with a message naming the operator and the problem.
     public func profiles(store: GatewayStore, environment: [String: String]) async throws -> [String: SellerProfile] {
@@ -65,7 +93,8 @@ public struct DocumentsConfiguration: Codable, Sendable {
                                                   message: "the certificate's tax code \(identity.certificate.taxCode ?? "none") is not the operator's \(op.taxCode)")
                 }
                 out[code] = SellerProfile(seller: seller, signer: InvoiceSigner(identity: identity), mttPrefix: prefix, seriesSuffix: entry.seriesSuffix,
-                                          invoiceTemplate: try TemplateSymbol(entry.invoiceTemplate ?? 1), receiptLetters: entry.receiptLetters ?? "AB")
+                                          invoiceTemplate: try TemplateSymbol(entry.invoiceTemplate ?? 1), receiptLetters: entry.receiptLetters ?? "AB",
+                                          batchSender: entry.batchSender ?? op.taxCode.replacingOccurrences(of: "-", with: ""))
             } catch let error as OperationsError {
                 throw error
             } catch {

@@ -22,6 +22,9 @@ enum Migrations {
         migrator.registerMigration("0004-settlement") { db in
             try db.execute(sql: v0004)
         }
+        migrator.registerMigration("0006-daily-closings") { db in
+            try db.execute(sql: v0006)
+        }
         return migrator
     }
 
@@ -425,4 +428,57 @@ enum Migrations {
         CREATE TRIGGER settlement_assignment_append_only_delete BEFORE DELETE ON settlement_assignment
         BEGIN SELECT RAISE(ABORT, 'settlement assignments are append-only'); END;
         """
+
+    // Daily closings (issue #6): one signed closing per operator and business day, chained per operator by
+    // prev_hash and globally by chain_head; closing_document says which closing took each document (each
+    // document is closed exactly once; late ones are flagged); tax_batch keeps the signed TDiep 206 messages.
+    private static let v0006 = """
+        CREATE TABLE daily_closing (
+            seq INTEGER PRIMARY KEY,
+            operator_code TEXT NOT NULL REFERENCES operator(code),
+            day TEXT NOT NULL,
+            number INTEGER NOT NULL CHECK (number >= 1),
+            closed_at INTEGER NOT NULL,
+            document_count INTEGER NOT NULL,
+            late_count INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            vat INTEGER NOT NULL,
+            cumulative INTEGER NOT NULL,
+            xml BLOB NOT NULL,
+            prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            UNIQUE (operator_code, day),
+            UNIQUE (operator_code, number)
+        ) STRICT;
+
+        CREATE TABLE closing_document (
+            document_seq INTEGER PRIMARY KEY REFERENCES document(seq),
+            closing_seq INTEGER NOT NULL REFERENCES daily_closing(seq),
+            late INTEGER NOT NULL CHECK (late IN (0, 1))
+        ) STRICT;
+        CREATE INDEX closing_document_closing ON closing_document(closing_seq, document_seq);
+
+        CREATE TABLE tax_batch (
+            seq INTEGER PRIMARY KEY,
+            closing_seq INTEGER NOT NULL REFERENCES daily_closing(seq),
+            position INTEGER NOT NULL,
+            message_id TEXT NOT NULL UNIQUE,
+            template TEXT NOT NULL,
+            series TEXT NOT NULL,
+            document_count INTEGER NOT NULL,
+            late_count INTEGER NOT NULL,
+            xml BLOB NOT NULL,
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            UNIQUE (closing_seq, position)
+        ) STRICT;
+
+        INSERT INTO chain_head (name, seq, hash, timestamp) VALUES ('daily_closing', 0, zeroblob(32), 0);
+        """ + ["daily_closing", "closing_document", "tax_batch"].map { table in
+            """
+            CREATE TRIGGER \(table)_append_only_update BEFORE UPDATE ON \(table)
+            BEGIN SELECT RAISE(ABORT, 'a daily closing is final: \(table) is append-only'); END;
+            CREATE TRIGGER \(table)_append_only_delete BEFORE DELETE ON \(table)
+            BEGIN SELECT RAISE(ABORT, 'a daily closing is final: \(table) is append-only'); END;
+            """
+        }.joined(separator: "\n")
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeeGateOperations
 import FeeGateStore
 import Foundation
 
@@ -30,4 +31,31 @@ struct DatabaseOptions: ParsableArguments {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// `--documents-config FILE`, shared by the commands that sign documents, closings and exports.
+struct DocumentsOptions: ParsableArguments {
+    @Option(name: .customLong("documents-config"),
+            help: ArgumentHelp("Documents configuration (JSON: per operator PKCS#12 key, address, series; the gateway's key).",
+                               discussion: "Default: $FEEGATE_DOCUMENTS_CONFIG; without it no documents are issued.", valueName: "file"))
+    var path: String?
+
+    var resolvedPath: String? { path ?? ProcessInfo.processInfo.environment["FEEGATE_DOCUMENTS_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// The parsed file, or `nil` when none is configured.
+    func load() throws -> DocumentsConfiguration? {
+        guard let path = resolvedPath else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read documents configuration \(path)") }
+        do { return try JSONDecoder().decode(DocumentsConfiguration.self, from: data) } catch {
+            throw CLIError("documents configuration \(path) is not valid: \(error)")
+        }
+    }
+
+    /// The configuration, required.
+    func require(for what: String) throws -> DocumentsConfiguration {
+        guard let config = try load() else {
+            throw CLIError("\(what) needs the documents configuration (operators' keys): pass --documents-config FILE or set FEEGATE_DOCUMENTS_CONFIG")
+        }
+        return config
+    }
 }

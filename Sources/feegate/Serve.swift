@@ -27,9 +27,7 @@ extension FeeGate {
         @Option(help: ArgumentHelp("Tariff directory, validated at start.", discussion: "Default: $FEEGATE_TARIFFS, else ./Tariffs.", valueName: "dir"))
         var tariffs: String?
         @Option(help: "Log level.") var logLevel: String?
-        @Option(help: ArgumentHelp("Documents configuration (JSON: per operator PKCS#12 key, address, series).",
-                                   discussion: "Default: $FEEGATE_DOCUMENTS_CONFIG; without it no documents are issued.", valueName: "file"))
-        var documentsConfig: String?
+        @OptionGroup var documentsOptions: DocumentsOptions
         @Option(help: "Sustained requests per second allowed per API key (default 2000).") var rateLimit: Int?
         @Option(help: "Burst size per API key (default twice the rate).") var rateBurst: Int?
         @Option(
@@ -80,14 +78,12 @@ extension FeeGate {
 
             let store = try database.open(migrate: true)
             var documents: DocumentIssuer?
-            if let path = documentsConfig ?? environment["FEEGATE_DOCUMENTS_CONFIG"] {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read documents configuration \(path)") }
-                let config: DocumentsConfiguration
-                do { config = try JSONDecoder().decode(DocumentsConfiguration.self, from: data) } catch {
-                    throw CLIError("documents configuration \(path) is not valid: \(error)")
-                }
+            var exporter: TaxExporter?
+            if let config = try documentsOptions.load() {
                 documents = DocumentIssuer(store: store, profiles: try await config.profiles(store: store, environment: environment))
-                logger.notice("documents configured", metadata: ["documents.operators": "\(config.operators.keys.sorted())"])
+                exporter = TaxExporter(store: store, gatewaySigner: try config.gatewaySigner(environment: environment))
+                logger.notice("documents configured", metadata: ["documents.operators": "\(config.operators.keys.sorted())",
+                                                                 "documents.gateway_key": "\(config.gateway != nil)"])
             }
             let operations = try engine.map { engine in
                 OperatorServices(store: store, tariffs: engine, tokenKey: try TokenKey.load(databasePath: store.path, environment: environment),
@@ -96,6 +92,8 @@ extension FeeGate {
             }
             var configuration = GatewayConfiguration()
             configuration.payments = payments
+            configuration.closings = documents.map { DailyClosings(issuer: $0) }
+            configuration.taxExporter = exporter
             // A parking stop paid by QR gets its invoice once the intent is fully paid (the handler is idempotent).
             configuration.onIntentPaid = { [logger] paid in
                 guard let operations else { return }

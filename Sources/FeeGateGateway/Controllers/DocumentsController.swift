@@ -1,5 +1,6 @@
 import FeeGateCore
 import FeeGateCrypto
+import FeeGateOperations
 import FeeGateStore
 import Foundation
 import HTTPTypes
@@ -10,11 +11,107 @@ import NIOCore
 /// office, finance and admin see all.
 struct DocumentsController {
     let store: GatewayStore
+    var closings: DailyClosings? = nil
+    var exporter: TaxExporter? = nil
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("invoices/:id", use: metadata)
         group.get("invoices/:id/xml", use: xml)
         group.get("tax/documents", use: feed)
+        group.get("tax/closings", use: listClosings)
+        group.post("tax/closings", use: close)
+        group.get("tax/exports", use: export)
+    }
+
+    struct ClosingView: Encodable {
+        struct Batch: Encodable {
+            let messageID: String, template: String, series: String, documents: Int64, late: Int64, xmlSHA256: String
+            enum CodingKeys: String, CodingKey { case messageID = "message_id", template, series, documents, late, xmlSHA256 = "xml_sha256" }
+        }
+
+        let `operator`: String, date: String, number: Int64, documents: Int64, lateDocuments: Int64, total: Int64, vat: Int64, cumulative: Int64
+        let hash: String, prevHash: String, batches: [Batch], xml: String
+
+        enum CodingKeys: String, CodingKey {
+            case `operator`, date, number, documents, lateDocuments = "late_documents", total, vat, cumulative, hash, prevHash = "prev_hash", batches, xml
+        }
+    }
+
+    struct ClosingList: Encodable { let items: [ClosingView] }
+
+    struct CloseRequest: Decodable, Sendable {
+        let date: String
+        let `operator`: String?
+    }
+
+    private static func day(_ text: String?) throws -> BusinessDay {
+        guard let text else {
+            throw Problem(status: .unprocessableContent, code: "missing_field", detail: "date (YYYY-MM-DD, Hanoi time) is required",
+                          errors: [.init(pointer: "/date", detail: "required")])
+        }
+        guard let day = BusinessDay(text) else {
+            throw Problem(status: .unprocessableContent, code: "invalid_field", detail: "date '\(text)' is not a calendar date YYYY-MM-DD",
+                          errors: [.init(pointer: "/date", detail: "YYYY-MM-DD")])
+        }
+        return day
+    }
+
+    private func views(_ list: [StoredClosing]) async throws -> ClosingList {
+        var items: [ClosingView] = []
+        for c in list {
+            let batches = try await store.taxBatches(closingSeq: c.seq).map {
+                ClosingView.Batch(messageID: $0.messageID, template: $0.template, series: $0.series, documents: $0.documentCount, late: $0.lateCount,
+                                  xmlSHA256: Hex.encode($0.hash))
+            }
+            items.append(ClosingView(
+                operator: c.operatorCode, date: c.day.description, number: c.number, documents: c.documentCount, lateDocuments: c.lateCount, total: c.total,
+                vat: c.vat, cumulative: c.cumulative, hash: Hex.encode(c.hash), prevHash: Hex.encode(c.prevHash), batches: batches,
+                xml: String(decoding: c.xml, as: UTF8.self)))
+        }
+        return ClosingList(items: items)
+    }
+
+    /// `GET /v1/tax/closings?date=D[&operator=]`: the signed closings of a day with their TDiep messages.
+    @Sendable func listClosings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.tax, .finance, .admin, .operator)
+        let q = request.uri.queryParameters
+        let day = try Self.day(q.get("date"))
+        let only = principal.role == .operator ? principal.operatorCode : q.get("operator")
+        return try OperatorController.json(try await views(try await store.closings(day: day, operatorCode: only)))
+    }
+
+    /// `POST /v1/tax/closings {"date": D, "operator": …}` (admin): closes an ended day now; idempotent.
+    @Sendable func close(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.require(.admin)
+        guard let closings else {
+            throw Problem(status: .serviceUnavailable, code: "unavailable", detail: "no documents configuration: start feegate serve with --documents-config FILE")
+        }
+        let body = try await StrictJSON.decode(CloseRequest.self, from: request, context: context)
+        let day = try Self.day(body.date)
+        let closed: [StoredClosing]
+        if let code = body.operator {
+            closed = Array(try await closings.close(operatorCode: code, through: day).suffix(1))
+        } else {
+            closed = try await closings.closeAll(through: day)
+        }
+        return try OperatorController.json(try await views(closed))
+    }
+
+    /// `GET /v1/tax/exports?date=D[&operator=]` (tax, admin): the day's ZIP, byte-identical on every call.
+    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.require(.tax, .admin)
+        guard let exporter else {
+            throw Problem(status: .serviceUnavailable, code: "unavailable", detail: "no documents configuration: start feegate serve with --documents-config FILE")
+        }
+        let q = request.uri.queryParameters
+        let day = try Self.day(q.get("date"))
+        let code = q.get("operator")
+        let zip = try await exporter.export(day: day, operatorCode: code)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(TaxExporter.fileName(day: day, operatorCode: code))\"",
+                      .eTag: "\"\(Hex.encode(Digest.sha256(zip)))\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: zip)))
     }
 
     struct FeedPage: Encodable {

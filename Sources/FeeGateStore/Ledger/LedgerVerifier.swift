@@ -24,6 +24,8 @@ public struct VerificationReport: Sendable {
     public var transfers: Int64 = 0
     public var failures: Int64 = 0
     public var documents: Int64 = 0
+    public var closings: Int64 = 0
+    public var settlementDays: Int64 = 0
     public var debitsPosted: Int64 = 0
     public var creditsPosted: Int64 = 0
     public var problems: [Problem] = []
@@ -32,7 +34,8 @@ public struct VerificationReport: Sendable {
 
     /// The one-line summary printed when everything holds.
     public var summary: String {
-        "ledger intact: \(accounts) accounts, \(transfers) transfers, \(failures) recorded failures, \(documents) documents numbered without gaps; hash chains verified; "
+        "ledger intact: \(accounts) accounts, \(transfers) transfers, \(failures) recorded failures, \(documents) documents numbered without gaps, "
+            + "\(closings) daily closings and \(settlementDays) settlement days chained; hash chains verified; "
             + "Σ debits_posted = Σ credits_posted = \(debitsPosted) VND; every account's counters equal its transfers"
     }
 }
@@ -84,6 +87,8 @@ struct LedgerVerifier {
             return CanonicalEncoding.document(document, seq: seq, xmlDigest: Digest.sha256(document.xml))
         }
         try verifier.checkDocumentNumbering()
+        try verifier.checkClosings()
+        try verifier.checkSettlementDays()
         try verifier.checkTransfersBalance()
         try verifier.checkCounters()
         return verifier.report
@@ -230,5 +235,64 @@ struct LedgerVerifier {
         report.creditsPosted = totals.cpost
         if totals.dpost != totals.cpost { add("account", seq: nil, id: nil, "Σ debits_posted \(totals.dpost) ≠ Σ credits_posted \(totals.cpost)") }
         if totals.dpend != totals.cpend { add("account", seq: nil, id: nil, "Σ debits_pending \(totals.dpend) ≠ Σ credits_pending \(totals.cpend)") }
+    }
+
+    /// Daily closings: the global chain (`chain_head` 'daily_closing'), per operator numbers 1, 2, 3… on
+    /// consecutive days each chaining to the previous closing's hash, each hash = SHA-256(xml), memberships
+    /// matching the counts, and every TDiep message matching its hash. (Signatures and totals against the
+    /// documents are checked by the fiscal audit, which can parse and verify XML.)
+    private mutating func checkClosings() throws {
+        var running = ChainHead.genesis
+        var expectedSeq: Int64 = 1
+        var last: [String: (number: Int64, day: String, hash: [UInt8])] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT c.*, (SELECT COUNT(*) FROM closing_document m WHERE m.closing_seq = c.seq) AS members,
+                        (SELECT COUNT(*) FROM closing_document m WHERE m.closing_seq = c.seq AND m.late = 1) AS late_members
+            FROM daily_closing c ORDER BY c.seq
+            """)
+        while let row = try rows.next() {
+            let closing = try GatewayStore.decodeClosing(row)
+            let here = "closing \(closing.operatorCode) \(closing.day)"
+            report.closings += 1
+            if closing.seq != expectedSeq { add("daily_closing", seq: closing.seq, id: nil, "\(here): seq jumps from \(expectedSeq - 1) to \(closing.seq) (rows deleted?)") }
+            expectedSeq = closing.seq + 1
+            if Digest.sha256(closing.xml) != closing.hash { add("daily_closing", seq: closing.seq, id: nil, "\(here): the XML does not match its hash (edited?)") }
+            running = Digest.sha256(running + GatewayStore.closingChainBytes(seq: closing.seq, hash: closing.hash))
+            let previous = last[closing.operatorCode]
+            if closing.number != (previous?.number ?? 0) + 1 {
+                add("daily_closing", seq: closing.seq, id: nil, "\(here): number \(closing.number) follows \(previous?.number ?? 0): a closing is missing")
+            }
+            if closing.prevHash != (previous?.hash ?? ChainHead.genesis) {
+                add("daily_closing", seq: closing.seq, id: nil, "\(here): prev_hash is not the hash of the operator's previous closing")
+            }
+            if let previous, let before = BusinessDay(previous.day), before.next != closing.day {
+                add("daily_closing", seq: closing.seq, id: nil, "\(here): follows \(previous.day); closings must be on consecutive days")
+            }
+            if (row["members"] as Int64) != closing.documentCount || (row["late_members"] as Int64) != closing.lateCount {
+                add("daily_closing", seq: closing.seq, id: nil, "\(here): records \(closing.documentCount) documents (\(closing.lateCount) late) but closing_document holds \(row["members"] as Int64) (\(row["late_members"] as Int64) late)")
+            }
+            last[closing.operatorCode] = (closing.number, closing.day.description, closing.hash)
+        }
+        let head = try ChainHead.load(db, "daily_closing")
+        if head.seq != expectedSeq - 1 || head.hash != running {
+            add("daily_closing", seq: head.seq, id: nil, "chain head records \(head.seq) closings but the table ends at seq \(expectedSeq - 1) (or a closing's hash changed): closings deleted or edited")
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT seq, xml, hash FROM tax_batch ORDER BY seq") {
+            if Digest.sha256([UInt8](row["xml"] as Data)) != [UInt8](row["hash"] as Data) {
+                add("tax_batch", seq: row["seq"], id: nil, "the TDiep message does not match its hash (edited?)")
+            }
+        }
+    }
+
+    /// Closed settlement days: each hash is SHA-256(previous hash ‖ record), each day's `prev_hash` is the day before's hash.
+    private mutating func checkSettlementDays() throws {
+        var previous = ChainHead.genesis
+        for row in try Row.fetchAll(db, sql: "SELECT seq, day, record, prev_hash, hash FROM settlement_day ORDER BY seq") {
+            report.settlementDays += 1
+            let prev = [UInt8](row["prev_hash"] as Data), hash = [UInt8](row["hash"] as Data), record: String = row["record"], day: String = row["day"]
+            if prev != previous { add("settlement_day", seq: row["seq"], id: nil, "settlement \(day): prev_hash is not the previous day's hash (a day deleted?)") }
+            if Digest.sha256(prev + Array(record.utf8)) != hash { add("settlement_day", seq: row["seq"], id: nil, "settlement \(day): the record does not match its hash (edited?)") }
+            previous = hash
+        }
     }
 }
