@@ -13,6 +13,13 @@ public struct VerifiedDocument: Sendable, Hashable {
     public let totals: DocumentTotals
     /// The per-rate summaries recomputed from the lines (empty for fee receipts, which carry no VAT).
     public let rateSummaries: [RateSummary]
+    /// The sold lines as given (a replacement re-issues them).
+    public let lines: [InvoiceLineInput]
+    public let priceBasis: PriceBasis
+    /// Note lines (`TChat` 4), e.g. the funder of a 0-VND ticket.
+    public let notes: [String]
+    /// `TTKhac` "Hình thức thanh toán", if present.
+    public let paymentMethod: String?
     public let amountInWords: String
     /// Template + series + number of the invoice this one replaces, if any.
     public let replaces: String?
@@ -111,7 +118,9 @@ public enum InvoiceVerifier {
         if let related {
             replaces = try verifyRelated(related, path: gPath + "/TTHDLQuan", issueDate: issueDate)
         }
+        var paymentMethod: String?
         if let extra {
+            for info in try infos(extra, path: gPath + "/TTKhac") where info.field == InvoiceXML.paymentMethodField { paymentMethod = info.value }
             for info in try infos(extra, path: gPath + "/TTKhac") where info.field == InvoiceXML.issueTimeField {
                 let time = try VietnamTime.parse(info.value)
                 guard info.type == "dateTime", info.value.count == 19, time.startOfDay == issueDate else {
@@ -234,7 +243,8 @@ public enum InvoiceVerifier {
         return VerifiedDocument(
             kind: kind, dataID: dataID, templateText: templateText, seriesText: seriesText, number: number,
             issueDate: issueDate, sellerTaxCode: sellerTaxCode, authorityCode: code, totals: computed.totals,
-            rateSummaries: kind == .feeReceipt ? [] : computed.summaries, amountInWords: words, replaces: replaces, hasSellerSignature: signature != nil)
+            rateSummaries: kind == .feeReceipt ? [] : computed.summaries, lines: inputs.map(\.input), priceBasis: basis, notes: notes,
+            paymentMethod: paymentMethod, amountInWords: words, replaces: replaces, hasSellerSignature: signature != nil)
     }
 
     private struct ParsedLine {

@@ -132,13 +132,20 @@ public struct DocumentIssuer: Sendable {
         let paymentMethod: String?
         /// Set for a 0-VND stay or ride: who pays.
         let funder: String?
+        /// The buyer when they asked for a document in their name.
+        var buyer: Buyer = .anonymous(.consumer)
+        /// Set when this document replaces a wrong one.
+        var replacing: ReplacedInvoice? = nil
     }
 
     /// The issued document's id, or `nil` when the operator has no document profile configured.
     func issue(_ sale: Sale, kind: EInvoiceDocument.Kind) async throws -> IssuedDocument? {
         guard let profile = profiles[sale.operatorCode] else { return nil }
+        return try await issue(sale, kind: kind, id: DerivedID.make(namespace: "document", parts: [sale.source]), profile: profile)
+    }
+
+    func issue(_ sale: Sale, kind: EInvoiceDocument.Kind, id: UUID, profile: SellerProfile) async throws -> IssuedDocument {
         let time = VietnamTime(unixSeconds: sale.at)
-        let id = DerivedID.make(namespace: "document", parts: [sale.source])
         do {
             let series = try InvoiceSeries.cashRegister(year: time.year, suffix: profile.seriesSuffix)
             let template: TemplateSymbol
@@ -157,11 +164,12 @@ public struct DocumentIssuer: Sendable {
                 if kind == .cashRegisterInvoice {
                     document = try EInvoiceDocument.cashRegisterInvoice(
                         template: template, series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time,
-                        seller: profile.seller, buyer: .anonymous(.consumer), lines: [line], priceBasis: .inclusive, paymentMethod: sale.paymentMethod)
+                        seller: profile.seller, buyer: sale.buyer, lines: [line], priceBasis: .inclusive, paymentMethod: sale.paymentMethod,
+                        replacing: sale.replacing)
                 } else {
                     document = try EInvoiceDocument.eTicket(
                         series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time, seller: profile.seller,
-                        buyer: .anonymous(.consumer), lines: [line], zeroFareFunder: sale.funder.map(Self.funderName))
+                        buyer: sale.buyer, lines: [line], zeroFareFunder: sale.funder.map(Self.funderName), replacing: sale.replacing)
                 }
                 let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
                 return RenderedDocument(xml: xml, authorityCode: code.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd)
@@ -188,6 +196,66 @@ public struct DocumentIssuer: Sendable {
             let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
             return RenderedDocument(xml: xml, authorityCode: nil, total: document.totals.payable.vnd, vat: 0)
         }
+    }
+
+    /// Issues the replacement of a wrong cash-register invoice or e-ticket (the only correction MTT documents
+    /// allow, TT 91 Art. 10.1): a new document, numbered now in the current year's series with a new MTT code,
+    /// carrying `TTHDLQuan` (`TCHDon` = 1) that names the original, with the same lines and total and the buyer
+    /// as now given. The original stays as issued. Amounts are not changed by a replacement: money goes back
+    /// through a refund in the ledger. One replacement per original: the same request again returns it, a
+    /// different one is a conflict (replace the replacement instead).
+    ///
+    /// - Parameter operatorCode: the requesting operator (it may only replace its own), or `nil` for an admin.
+    public func replace(documentID: UUID, operatorCode: String?, reason: String, buyer: Buyer) async throws -> IssuedDocument {
+        guard let original = try await store.document(id: documentID), operatorCode == nil || operatorCode == original.operatorCode else {
+            throw OperationsError.notFound("document \(documentID.uuidString.lowercased())")
+        }
+        guard original.kind != EInvoiceDocument.Kind.feeReceipt.rawValue else {
+            throw OperationsError.invalid(field: "id", message: "fee e-receipts are not replaced through this endpoint: only cash-register invoices and e-tickets")
+        }
+        guard let profile = profiles[original.operatorCode] else {
+            throw OperationsError.unavailable("operator \(original.operatorCode) has no document profile in the documents configuration")
+        }
+        let verified: VerifiedDocument
+        do { verified = try InvoiceVerifier.verify(original.xml) } catch {
+            throw OperationsError.invalid(field: "id", message: "the original does not verify (\(error)); it cannot be replaced automatically")
+        }
+        guard verified.lines.count == 1, let line = verified.lines.first, line.quantity == 1, verified.priceBasis == .inclusive else {
+            throw OperationsError.invalid(field: "id", message: "only FeeGate's one-line VAT-inclusive documents can be replaced here")
+        }
+        let replaced: ReplacedInvoice
+        do {
+            replaced = try ReplacedInvoice(template: try TemplateSymbol.parse(verified.templateText), series: try InvoiceSeries.parse(verified.seriesText),
+                                           number: verified.number, issueDate: verified.issueDate, reason: reason)
+        } catch {
+            throw OperationsError.invalid(field: "reason", message: "\(error)")
+        }
+        let funder = verified.notes.first { $0.hasPrefix("Vé 0 đồng — ") && $0.hasSuffix(" chi trả") }
+            .map { String($0.dropFirst("Vé 0 đồng — ".count).dropLast(" chi trả".count)) }
+        let source = "replace:\(documentID.uuidString.lowercased())"
+        var sale = Sale(source: source, event: documentID, operatorCode: original.operatorCode, at: now(), lineName: line.name, price: line.unitPrice,
+                        rate: line.vatRate, paymentMethod: verified.paymentMethod, funder: funder)
+        sale.buyer = buyer
+        sale.replacing = replaced
+        let kind = EInvoiceDocument.Kind(rawValue: original.kind) ?? .cashRegisterInvoice
+        let id = DerivedID.make(namespace: "document", parts: [source, reason, "\(buyer)"])
+        return try await issue(sale, kind: kind, id: id, profile: profile)
+    }
+
+    /// Issues an e-ticket in the rider's name for one recorded ride, when the rider asks (rides are otherwise
+    /// reported in the 01/TTGD table). Once per ride: the same buyer again returns it, another is a conflict.
+    public func invoiceRide(tapID: UUID, operatorCode: String, buyer: Buyer) async throws -> IssuedDocument {
+        guard let tap = try await store.tap(id: tapID), tap.operatorCode == operatorCode else {
+            throw OperationsError.notFound("ride \(tapID.uuidString.lowercased())")
+        }
+        guard let profile = profiles[operatorCode] else {
+            throw OperationsError.unavailable("operator \(operatorCode) has no document profile in the documents configuration: it cannot issue e-tickets")
+        }
+        let source = "ride:\(tapID.uuidString.lowercased())"
+        var sale = Sale(source: source, event: tapID, operatorCode: operatorCode, at: tap.at, lineName: "Vé lượt xe buýt tuyến \(tap.route)",
+                        price: Money(tap.fare), rate: .notSubject, paymentMethod: nil, funder: tap.fare == 0 ? tap.fundedBy : nil)
+        sale.buyer = buyer
+        return try await issue(sale, kind: .eTicket, id: DerivedID.make(namespace: "document", parts: [source, "\(buyer)"]), profile: profile)
     }
 
     /// How a funder is named on a 0-VND ticket.

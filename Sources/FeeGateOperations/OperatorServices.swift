@@ -45,7 +45,7 @@ public struct OperatorServices: Sendable {
     let tariffs: TariffEngine
     let tokenKey: [UInt8]
     let payments: (any PaymentIntentIssuer)?
-    let documents: DocumentIssuer?
+    public let documents: DocumentIssuer?
     let now: @Sendable () -> Int64
 
     /// - Parameters:

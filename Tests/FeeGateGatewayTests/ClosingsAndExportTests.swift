@@ -248,4 +248,55 @@ struct ClosingsAndExportTests {
         }
         #expect(try await w.store.verify().isIntact)
     }
+
+    /// A wrong cash-register invoice is replaced, never edited: the replacement names the original (TCHDon 1),
+    /// keeps its amount, takes a new number and MTT code; a ride gets an e-ticket in the rider's name on request.
+    @Test func replacementInvoicesAndRideInvoicesOnRequest() async throws {
+        let w = try await Self.world()
+        try await w.app.test(.router) { client in
+            let stay = try await Self.paidStay(client, w.parking, day: "2026-11-20", plate: "29A-20001")
+            let original = try #require(stay.json["document"] as? [String: Any])
+            let originalID = try #require(original["id"] as? String)
+            let originalXML = try await client.call(.get, "/v1/invoices/\(originalID)/xml", key: w.parking).text
+            let body = #"{"reason":"Khách hàng yêu cầu ghi tên và mã số thuế","buyer":{"name":"Công ty TNHH ABC","tax_code":"0109876543","address":"12 Tràng Tiền, Hà Nội"}}"#
+            let replaced = try await client.call(.post, "/v1/invoices/\(originalID)/replace", key: w.parking, body: body)
+            #expect(replaced.status == .ok, "\(replaced.text)")
+            #expect(replaced.json["number"] as? Int == 2 && replaced.json["series"] as? String == "C26MAA" && replaced.json["total"] as? Int == 120_000)
+            #expect(replaced.json["authority_code"] as? String == "M1-26-K7Q2M-00000000002")
+            let replacementID = try #require(replaced.json["id"] as? String)
+            let xml = try await client.call(.get, "/v1/invoices/\(replacementID)/xml", key: w.parking).text
+            #expect(xml.contains("<TCHDon>1</TCHDon>") && xml.contains("<KHHDCLQuan>C26MAA</KHHDCLQuan><SHDCLQuan>1</SHDCLQuan>"), "\(xml)")
+            #expect(xml.contains("<MST>0109876543</MST>") && xml.contains("<TgTTTBSo>120000</TgTTTBSo>"))
+            let file = try w.parkingPKI.write(Array(xml.utf8), name: "replacement.xml")
+            #expect(try Self.xmlsec(file, ca: w.parkingPKI.caPEM, ids: ["DLHDon"]).status == 0)
+            // The same request again returns the same replacement; another one is a conflict; the original is unchanged.
+            #expect(try await client.call(.post, "/v1/invoices/\(originalID)/replace", key: w.parking, body: body).json["id"] as? String == replacementID)
+            let other = try await client.call(.post, "/v1/invoices/\(originalID)/replace", key: w.parking, body: #"{"reason":"Sai tên"}"#)
+            #expect(other.status == .conflict && other.text.contains(replacementID), "\(other.text)")
+            #expect(try await client.call(.get, "/v1/invoices/\(originalID)/xml", key: w.parking).text == originalXML)
+            #expect(try await client.call(.post, "/v1/invoices/\(originalID)/replace", key: w.bus, body: body).status == .notFound)
+            let badBuyer = try await client.call(.post, "/v1/invoices/\(originalID)/replace", key: w.parking, body: #"{"reason":"x","buyer":{"tax_code":"0109876543"}}"#)
+            #expect(badBuyer.status == .unprocessableContent, "\(badBuyer.text)")
+
+            // A 15,000 VND ride, invoiced to the rider's phone number on request.
+            let rideID = UUID().uuidString.lowercased()
+            let ride = try await client.call(.post, "/v1/transit/taps", key: w.bus, body: """
+                {"id":"\(rideID)","token":{"type":"transit_card","value":"CARD-77"},"route":"86","vehicle":"29B-00123","validator_id":"V-1","at":"2026-11-20T07:30:00+07:00"}
+                """)
+            #expect(ride.status == .created)
+            let ticket = try await client.call(.post, "/v1/transit/taps/\(rideID)/invoice", key: w.bus, body: #"{"buyer":{"phone":"0912345678","person_name":"Nguyễn Văn A"}}"#)
+            #expect(ticket.status == .ok && ticket.json["kind"] as? String == "e_ticket" && ticket.json["template"] as? String == "5", "\(ticket.text)")
+            #expect(ticket.json["total"] as? Int == 15_000 && ticket.json["vat"] as? Int == 0 && ticket.json["series"] as? String == "C26MBU")
+            let ticketXML = try await client.call(.get, "/v1/invoices/\(ticket.json["id"] as? String ?? "")/xml", key: w.bus).text
+            #expect(ticketXML.contains("<SDThoai>0912345678</SDThoai>") && ticketXML.contains("<TSuat>KCT</TSuat>") && ticketXML.contains("Vé lượt xe buýt tuyến 86"))
+            let again = try await client.call(.post, "/v1/transit/taps/\(rideID)/invoice", key: w.bus, body: #"{"buyer":{"phone":"0912345678","person_name":"Nguyễn Văn A"}}"#)
+            #expect(again.json["id"] as? String == ticket.json["id"] as? String)
+            #expect(try await client.call(.post, "/v1/transit/taps/\(rideID)/invoice", key: w.bus, body: #"{"buyer":{"phone":"0987654321"}}"#).status == .conflict)
+            #expect(try await client.call(.post, "/v1/transit/taps/\(rideID)/invoice", key: w.parking, body: #"{"buyer":{"phone":"0912345678"}}"#).status == .notFound)
+            #expect(try await client.call(.post, "/v1/transit/taps/\(UUID().uuidString)/invoice", key: w.bus, body: #"{"buyer":{"phone":"0912345678"}}"#).status == .notFound)
+        }
+        #expect(try await w.store.verify().isIntact)
+        let audit = try await FiscalAudit(store: w.store).run()
+        #expect(audit.isIntact && audit.documents == 3, "\(audit.problems)")
+    }
 }

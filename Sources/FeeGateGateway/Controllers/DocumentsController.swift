@@ -13,8 +13,11 @@ struct DocumentsController {
     let store: GatewayStore
     var closings: DailyClosings? = nil
     var exporter: TaxExporter? = nil
+    var issuer: DocumentIssuer? = nil
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("invoices/:id/replace", use: replace)
+        group.post("transit/taps/:id/invoice", use: invoiceRide)
         group.get("invoices/:id", use: metadata)
         group.get("invoices/:id/xml", use: xml)
         group.get("tax/documents", use: feed)
@@ -156,6 +159,34 @@ struct DocumentsController {
             id: d.id.uuidString.lowercased(), kind: d.kind, operator: d.operatorCode, template: d.template, series: d.series, year: d.year, number: d.number,
             authorityCode: d.authorityCode, source: d.source, issuedAt: LedgerTime.iso8601(nanoseconds: d.issuedAt * 1_000_000_000), total: d.total,
             vat: d.vat, xmlSHA256: Hex.encode(Digest.sha256(d.xml)))
+    }
+
+    private func requireIssuer() throws -> DocumentIssuer {
+        guard let issuer else {
+            throw Problem(status: .serviceUnavailable, code: "unavailable", detail: "no documents configuration: start feegate serve with --documents-config FILE and --tariffs DIR")
+        }
+        return issuer
+    }
+
+    /// `POST /v1/invoices/{id}/replace`: the replacement of a wrong MTT invoice or e-ticket (the original stays).
+    @Sendable func replace(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.operator, .admin)
+        let id = try LedgerController.uuidParameter(context)
+        let issuer = try requireIssuer()
+        let body = try await StrictJSON.decode(DocumentDTO.Replace.self, from: request, context: context)
+        let document = try await issuer.replace(documentID: id, operatorCode: principal.role == .operator ? principal.operatorCode : nil, reason: body.reason,
+                                                buyer: body.buyer)
+        return try OperatorController.json(Self.view(document))
+    }
+
+    /// `POST /v1/transit/taps/{id}/invoice`: an e-ticket in the rider's name for one ride, on request.
+    @Sendable func invoiceRide(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.operator)
+        let id = try LedgerController.uuidParameter(context)
+        let issuer = try requireIssuer()
+        let body = try await StrictJSON.decode(DocumentDTO.RideInvoice.self, from: request, context: context)
+        let document = try await issuer.invoiceRide(tapID: id, operatorCode: principal.operatorCode ?? "", buyer: body.buyer)
+        return try OperatorController.json(Self.view(document))
     }
 
     @Sendable func metadata(_ request: Request, context: AppRequestContext) async throws -> Response {

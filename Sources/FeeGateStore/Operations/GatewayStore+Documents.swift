@@ -17,6 +17,11 @@ extension GatewayStore {
                 if let existing = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE id = ?", arguments: [id.blob]) {
                     return try Self.decodeDocument(existing)
                 }
+                if let other = try Row.fetchOne(db, sql: "SELECT id, series, number FROM document WHERE source = ?", arguments: [source]) {
+                    let otherID = try LedgerRows.uuid(other, "id").uuidString.lowercased()
+                    throw StoreError.conflict(
+                        "\(source) already has document \(otherID) (\(other["series"] as String) no. \(other["number"] as Int64)) issued with other details; to correct it, replace that document")
+                }
                 let number = try Self.nextNumber(db, name: "document:\(operatorCode):\(template):\(series):\(year)")
                 guard number <= 99_999_999 else {
                     throw StoreError.conflict("series \(series) of \(operatorCode) has used all 8-digit numbers for \(year); register a new series")
@@ -38,6 +43,21 @@ extension GatewayStore {
                                 rendered.total, rendered.vat, Data(rendered.xml), Data(hash)])
                 try head.save(db)
                 return document
+            }
+        }
+    }
+
+    /// A recorded bus ride, or `nil`.
+    public func tap(id: UUID) async throws -> TransitTap? {
+        try await mapErrors {
+            try await writer.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM transit_tap WHERE id = ?", arguments: [id.blob]).map { row in
+                    TransitTap(
+                        id: try LedgerRows.uuid(row, "id"), operatorCode: row["operator_code"], tokenType: row["token_type"],
+                        tokenHash: [UInt8](row["token_hash"] as Data), route: row["route"], vehicle: row["vehicle"], validatorID: row["validator_id"],
+                        at: row["at"], serviceDay: row["service_day"], fare: row["fare"], fundedBy: row["funded_by"], referenceAmount: row["reference_amount"],
+                        category: row["category"], capped: (row["capped"] as Int64) != 0)
+                }
             }
         }
     }
