@@ -486,6 +486,62 @@ spec["paths"].update({
                                       "properties": {"items": {"type": "array", "items": ref("Document")}, "next_cursor": {"type": "string"}}}}}},
                                                 **errors("400", "401", "403", "503")}}},
 })
+# Corrections, invoices on request, daily closings and the tax export (issue #6).
+buyer_input = obj([], {"name": {"type": "string", "maxLength": 400}, "tax_code": {"type": "string", "pattern": "^[0-9]{10}(-[0-9]{3})?$"},
+                       "address": {"type": "string", "maxLength": 400}, "phone": {"type": "string", "maxLength": 20},
+                       "person_name": {"type": "string", "maxLength": 100}, "personal_id": {"type": "string", "pattern": "^[0-9]{12}$"}})
+buyer_input["description"] = "At least one of tax_code (then also name and address), personal_id or phone (Decree 254 Art. 10.4)."
+date_param = {"name": "date", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+              "description": "Business day in Hanoi time (GMT+7), YYYY-MM-DD."}
+closing_view = {"type": "object", "required": ["operator", "date", "number", "documents", "late_documents", "total", "vat", "cumulative", "hash",
+                                               "prev_hash", "batches", "xml"],
+                "properties": {"operator": {"type": "string"}, "date": {"type": "string", "format": "date"}, "number": {"type": "integer", "minimum": 1},
+                               "documents": i64, "late_documents": i64, "total": i64, "vat": i64, "cumulative": i64,
+                               "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "prev_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                               "batches": {"type": "array", "items": {"type": "object", "required": ["message_id", "template", "series", "documents", "late",
+                                                                                                     "xml_sha256"],
+                                                                      "properties": {"message_id": {"type": "string"}, "template": {"type": "string"},
+                                                                                     "series": {"type": "string"}, "documents": i64, "late": i64,
+                                                                                     "xml_sha256": {"type": "string"}}}},
+                               "xml": {"type": "string", "description": "The signed closing (BCChotNgay) exactly as recorded."}}}
+closing_list = {"description": "Closings.", "content": {"application/json": {"schema": {"type": "object", "required": ["items"],
+                                                                                       "properties": {"items": {"type": "array", "items": closing_view}}}}}}
+spec["paths"].update({
+    "/v1/invoices/{id}/replace": {"post": {
+        "tags": ["documents"], "operationId": "replaceDocument",
+        "summary": "Replace a wrong cash-register invoice or e-ticket (operator: its own; admin). The original stays; the amount does not change.",
+        "parameters": [id_param],
+        "requestBody": body(obj(["reason"], {"reason": {"type": "string", "minLength": 1, "maxLength": 255}, "buyer": buyer_input})),
+        "responses": {"200": {"description": "The replacement (the same one for a repeated request).",
+                              "content": {"application/json": {"schema": ref("Document")}}},
+                      "404": problem_response("No such document visible to this key."),
+                      "409": problem_response("The document was already replaced with other details: replace the replacement."),
+                      **errors("400", "401", "403", "422", "503")}}},
+    "/v1/transit/taps/{id}/invoice": {"post": {
+        "tags": ["documents"], "operationId": "invoiceRide", "summary": "An e-ticket in the rider's name for one recorded ride (operator).",
+        "parameters": [id_param],
+        "requestBody": body(obj(["buyer"], {"buyer": buyer_input})),
+        "responses": {"200": {"description": "The e-ticket (the same one for a repeated request).", "content": {"application/json": {"schema": ref("Document")}}},
+                      "404": problem_response("No such ride of this operator."),
+                      "409": problem_response("The ride was already invoiced to another buyer."),
+                      **errors("400", "401", "403", "422", "503")}}},
+    "/v1/tax/closings": {
+        "get": {"tags": ["documents"], "operationId": "listClosings",
+                "summary": "The signed daily closings of a day with their TDiep 206 messages (tax, finance, admin; operator: its own).",
+                "parameters": [date_param, {"name": "operator", "in": "query", "required": False, "schema": {"type": "string"}}],
+                "responses": {"200": closing_list, **errors("400", "401", "403", "422", "503")}},
+        "post": {"tags": ["documents"], "operationId": "closeDay",
+                 "summary": "Close an ended business day now (admin); idempotent. The server also closes ended days by itself.",
+                 "requestBody": body(obj(["date"], {"date": {"type": "string", "format": "date"}, "operator": {"type": "string"}})),
+                 "responses": {"200": closing_list, "404": problem_response("The operator has no document profile."),
+                               "409": problem_response("The day has not ended yet (GMT+7)."), **errors("400", "401", "403", "422", "503")}}},
+    "/v1/tax/exports": {"get": {
+        "tags": ["documents"], "operationId": "taxExport",
+        "summary": "The tax office's ZIP of a closed day: documents, TDiep messages, 01/TTGD, closings, signed manifest (tax, admin). Byte-identical on every call.",
+        "parameters": [date_param, {"name": "operator", "in": "query", "required": False, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The bundle.", "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+                      "409": problem_response("The day is not closed (for that operator)."), **errors("400", "401", "403", "422", "503")}}},
+})
 # Settlement (issue #7): the closed record of a business day, or a preview of an open day.
 settlement_group = {"type": "object", "required": ["operator", "channel", "gross", "sales", "refunds", "refund_count", "fee", "fee_rule", "operator_fee",
                                                   "sponsored_fee", "net_payable", "late_amount", "late_count", "transfer_ids"],

@@ -13,7 +13,8 @@ import Foundation
 /// (GMT+7); documents of an earlier day — recorded after that day was closed — are flagged late. Closing day D
 /// first closes every earlier unclosed day of the operator, from the day after its last closing (or the day
 /// of its oldest unclosed document), so a day without documents still gets its (empty) closing and the chain
-/// has no holes. A day that has not ended yet cannot be closed.
+/// has no holes. Closings start with an operator's first document or ride: before that there is nothing to close. A day
+/// that has not ended yet cannot be closed.
 public struct DailyClosings: Sendable {
     let store: GatewayStore
     let profiles: [String: SellerProfile]
@@ -53,11 +54,16 @@ public struct DailyClosings: Sendable {
             }
             return [existing]
         }
-        var start = day
+        // Closings start with the operator's first document or ride: before that there is nothing to report.
+        let start: BusinessDay
         if let last {
             start = last.day.next
-        } else if let oldest = try await store.documentOperators().first(where: { $0.operatorCode == operatorCode })?.oldestUnclosed {
-            start = min(BusinessDay(epochSeconds: oldest), day)
+        } else {
+            let firstDocument = try await store.documentOperators().first(where: { $0.operatorCode == operatorCode })?.oldestUnclosed
+                .map { BusinessDay(epochSeconds: $0) }
+            let firstRide = try await store.firstRideDay(operatorCode: operatorCode)
+            guard let first = [firstDocument, firstRide].compactMap({ $0 }).min(), first <= day else { return [] }
+            start = first
         }
         var out: [StoredClosing] = []
         var current = start

@@ -44,7 +44,7 @@ extension FeeGate {
                 print(String(decoding: try encoder.encode(rows), as: UTF8.self))
                 return
             }
-            if closed.isEmpty { print("no operator has a document profile: nothing to close") }
+            if closed.isEmpty { print("nothing to close: no document was issued up to \(day)\(operatorCode.map { " by \($0)" } ?? "")") }
             for c in closed {
                 print("\(c.operatorCode) \(c.day): closing no. \(c.number), \(c.documentCount) documents (\(c.lateCount) late), total \(Money(c.total)), VAT \(Money(c.vat)), hash \(Hex.encode(c.hash).prefix(16))…")
             }

@@ -28,6 +28,8 @@ extension FeeGate {
         var tariffs: String?
         @Option(help: "Log level.") var logLevel: String?
         @OptionGroup var documentsOptions: DocumentsOptions
+        @Option(help: ArgumentHelp("Seconds between passes that close ended business days (0: only on request).", valueName: "seconds"))
+        var closeDaysEvery: Int = 300
         @Option(help: "Sustained requests per second allowed per API key (default 2000).") var rateLimit: Int?
         @Option(help: "Burst size per API key (default twice the rate).") var rateBurst: Int?
         @Option(
@@ -94,6 +96,8 @@ extension FeeGate {
             configuration.payments = payments
             configuration.closings = documents.map { DailyClosings(issuer: $0) }
             configuration.taxExporter = exporter
+            guard closeDaysEvery >= 0 else { throw CLIError("--close-days-every must be 0 or more seconds") }
+            configuration.closingInterval = closeDaysEvery == 0 ? nil : .seconds(closeDaysEvery)
             // A parking stop paid by QR gets its invoice once the intent is fully paid (the handler is idempotent).
             configuration.onIntentPaid = { [logger] paid in
                 guard let operations else { return }

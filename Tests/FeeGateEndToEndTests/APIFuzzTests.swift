@@ -10,11 +10,20 @@ struct APIFuzzTests {
     func schemathesisFindsNoServerErrorsAndNoSchemaViolations(role: String) async throws {
         let scratch = try Scratch()
         let db = scratch.path("fuzz.sqlite")
-        #expect(try Tools.feegate(["operators", "add", "--code", "HN-PARK-01", "--name", "P", "--tax-code", "0101234567", "--kind", "parking", "--db", db]).status == 0)
+        #expect(try Tools.feegate(["operators", "add", "--code", "HN-PARK-01", "--name", "P", "--tax-code", "0101234567", "--kind", "parking",
+                                   "--mtt-prefix", "K7Q2M", "--db", db]).status == 0)
+        // Documents configured, so the document, closing and export endpoints are exercised rather than answering 503.
+        let pki = try TestPKI(taxCode: "0101234567")
+        let config = scratch.path("documents.json")
+        try """
+            {"operators":{"HN-PARK-01":{"address":"Hà Nội","pkcs12":"\(pki.sellerP12.path)","password_env":"FEEGATE_FUZZ_P12","series_suffix":"FZ"}},
+             "gateway":{"pkcs12":"\(pki.sellerP12.path)","password_env":"FEEGATE_FUZZ_P12"}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        setenv("FEEGATE_FUZZ_P12", pki.password, 1)
         var arguments = ["keys", "create", "--role", role, "--quiet", "--db", db]
         if role == "operator" { arguments += ["--operator", "HN-PARK-01"] }
         let key = try Tools.feegate(arguments).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try await ServerProcess(db: db, directory: scratch.url)
+        let server = try await ServerProcess(db: db, directory: scratch.url, extraArguments: ["--documents-config", config])
         defer { server.stop() }
         // Run in the scratch directory: schemathesis writes its cache (.schemathesis/) into the working directory.
         let run = try ExternalTool.run(

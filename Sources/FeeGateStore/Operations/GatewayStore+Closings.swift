@@ -181,6 +181,15 @@ extension GatewayStore {
         }
     }
 
+    /// The service day of the operator's first recorded ride, or `nil`.
+    public func firstRideDay(operatorCode: String) async throws -> BusinessDay? {
+        try await mapErrors {
+            try await writer.read { db in
+                try String.fetchOne(db, sql: "SELECT MIN(service_day) FROM transit_tap WHERE operator_code = ?", arguments: [operatorCode]).flatMap(BusinessDay.init)
+            }
+        }
+    }
+
     /// The documents a closing took, in chain order, with their late flags.
     public func closingDocuments(closingSeq: Int64) async throws -> [(document: IssuedDocument, late: Bool)] {
         try await mapErrors {
