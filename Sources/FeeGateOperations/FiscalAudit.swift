@@ -18,12 +18,14 @@ import Foundation
 public struct FiscalAudit: Sendable {
     public struct Report: Sendable {
         public var documents = 0
+        /// Documents whose amount was matched against the ledger's sale postings.
+        public var ledgerMatched = 0
         public var closings = 0
         public var batches = 0
         public var problems: [String] = []
         public var isIntact: Bool { problems.isEmpty }
         public var summary: String {
-            "documents intact: \(documents) signatures and totals verified; \(closings) daily closings match their documents and signatures; \(batches) TDiep messages verified"
+            "documents intact: \(documents) signatures and totals verified, \(ledgerMatched) equal to their ledger sale; \(closings) daily closings match their documents and signatures; \(batches) TDiep messages verified"
         }
     }
 
@@ -35,6 +37,30 @@ public struct FiscalAudit: Sendable {
         self.store = store
         self.trustedCAs = trustedCAs
         self.maxProblems = maxProblems
+    }
+
+    /// The business event a document's sale was posted under (`parking:`, `pass:`, `fee:`, `ride:` sources).
+    static func saleEvent(_ d: IssuedDocument) -> UUID? {
+        let parts = d.source.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, ["parking", "pass", "fee", "ride"].contains(parts[0]) else { return nil }
+        return UUID(uuidString: String(parts[1]))
+    }
+
+    /// A paid document must equal its sale in the ledger: revenue leg + VAT leg = total, VAT leg = VAT. Sales
+    /// paid through a bank-QR intent are posted by the payment outcome instead and are not compared here.
+    func ledgerMismatch(_ d: IssuedDocument) async throws -> String? {
+        guard d.total > 0, let event = Self.saleEvent(d) else { return nil }
+        let revenue = try await store.transfer(id: DerivedID.transfer(event: event, purpose: "sale", leg: 0))?.transfer
+        let vat = try await store.transfer(id: DerivedID.transfer(event: event, purpose: "sale", leg: 1))?.transfer
+        guard let revenue else {
+            if d.source.hasPrefix("parking:"), try await store.paymentIntent(id: event) != nil { return nil }
+            return "no sale in the ledger for \(d.source) (transfer \(DerivedID.transfer(event: event, purpose: "sale", leg: 0).uuidString.lowercased()) is missing)"
+        }
+        let ledgerTotal = revenue.amount + (vat?.amount ?? 0)
+        if ledgerTotal != d.total || (vat?.amount ?? 0) != d.vat {
+            return "total \(d.total)/VAT \(d.vat) but the ledger's sale is \(ledgerTotal)/VAT \(vat?.amount ?? 0)"
+        }
+        return nil
     }
 
     public func run() async throws -> Report {
@@ -53,6 +79,7 @@ public struct FiscalAudit: Sendable {
                         add("\(here): stored total \(d.total)/VAT \(d.vat) differ from the XML's \(verified.totals.payable.vnd)/\(verified.totals.vat.vnd)")
                     }
                     _ = try InvoiceSignatureVerifier.verify(d.xml, trustedCAs: trustedCAs)
+                    if let problem = try await ledgerMismatch(d) { add("\(here): \(problem)") } else if Self.saleEvent(d) != nil, d.total > 0 { report.ledgerMatched += 1 }
                 } catch {
                     add("\(here): \(error)")
                 }

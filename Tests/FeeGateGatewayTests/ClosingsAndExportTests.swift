@@ -86,9 +86,12 @@ struct ClosingsAndExportTests {
 
     @Test func closingsBatchesLateDocumentsAndReproducibleExport() async throws {
         let w = try await Self.world()
+        nonisolated(unsafe) var firstSession: UUID?
         try await w.app.test(.router) { client in
             for plate in ["29A-10001", "29A-10002", "29A-10003"] {
-                #expect(try await Self.paidStay(client, w.parking, day: "2026-11-19", plate: plate).status == .ok)
+                let stay = try await Self.paidStay(client, w.parking, day: "2026-11-19", plate: plate)
+                #expect(stay.status == .ok)
+                firstSession = firstSession ?? (stay.json["id"] as? String).flatMap(UUID.init(uuidString:))
             }
             // Bus rides of 2026-11-19: one paid (15,000), one 0-VND for an elderly rider (city budget pays).
             for (type, value) in [("transit_card", "CARD-9"), ("cccd", "001060012345")] {
@@ -197,13 +200,17 @@ struct ClosingsAndExportTests {
         #expect(try await w.store.verify().isIntact)
         let audit = try await FiscalAudit(store: w.store, trustedCAs: try X509Certificate.certificates(pem: Array(Data(contentsOf: w.parkingPKI.caPEM)))
             + X509Certificate.certificates(pem: Array(Data(contentsOf: w.busPKI.caPEM)))).run()
-        #expect(audit.isIntact && audit.closings == 3 && audit.documents == 5, "\(audit.problems)")
+        #expect(audit.isIntact && audit.closings == 3 && audit.documents == 5 && audit.ledgerMatched == 5, "\(audit.problems)")
         // A closing edited in place (triggers dropped first) is caught by the store's chain check.
         let db = w.dir.path("c.sqlite")
         _ = try ExternalTool.run("sqlite3", [db, "DROP TRIGGER daily_closing_append_only_update; UPDATE daily_closing SET xml = CAST(replace(CAST(xml AS TEXT), '<SLCTu>3</SLCTu>', '<SLCTu>2</SLCTu>') AS BLOB) WHERE number = 1 AND operator_code = 'HN-PARK-01';"])
         let report = try await w.store.verify()
         #expect(report.problems.contains { $0.table == "daily_closing" }, "\(report.problems)")
         #expect(try await FiscalAudit(store: w.store).run().problems.contains { $0.contains("closing HN-PARK-01 2026-11-19") })
+        // A sale's amount changed in the journal no longer matches its invoice.
+        let leg = Hex.encode(withUnsafeBytes(of: DerivedID.transfer(event: try #require(firstSession), purpose: "sale", leg: 0).uuid) { Array($0) })
+        _ = try ExternalTool.run("sqlite3", [db, "DROP TRIGGER transfer_append_only_update; UPDATE transfer SET amount = amount + 1 WHERE id = X'\(leg)';"])
+        #expect(try await FiscalAudit(store: w.store).run().problems.contains { $0.contains("but the ledger's sale is 120001/VAT 8889") })
     }
 
     static func xmlsec(_ file: URL, ca: URL, ids: [String], xpath: String? = nil) throws -> CommandResult {
@@ -297,6 +304,7 @@ struct ClosingsAndExportTests {
         }
         #expect(try await w.store.verify().isIntact)
         let audit = try await FiscalAudit(store: w.store).run()
-        #expect(audit.isIntact && audit.documents == 3, "\(audit.problems)")
+        // The original and the ride equal their ledger sales; the replacement has no sale of its own.
+        #expect(audit.isIntact && audit.documents == 3 && audit.ledgerMatched == 2, "\(audit.problems)")
     }
 }
