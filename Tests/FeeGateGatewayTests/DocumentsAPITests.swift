@@ -131,6 +131,11 @@ struct QRParkingTests {
             #expect(paid.json["status"] as? String == "paid", "\(paid.text)")
             let document = try #require(paid.json["document"] as? [String: Any])
             #expect(document["kind"] as? String == "cash_register_invoice" && document["number"] as? Int == 1 && document["series"] as? String == "C26MQR")
+            // The list filters by the same status the session shows.
+            let paidList = try await client.call(.get, "/v1/parking/sessions?status=paid", key: key)
+            #expect((paidList.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [session], "\(paidList.text)")
+            let waiting = try await client.call(.get, "/v1/parking/sessions?status=awaiting_payment", key: key)
+            #expect((waiting.json["items"] as? [[String: Any]])?.isEmpty == true, "\(waiting.text)")
             // 5,000 at 8 %: 4,630 revenue + 370 VAT (hand-computed in MoneyTests).
             #expect(try await store.account(id: AccountKey.revenue("HN-PARK-01", vat: .eight).id)?.creditsPosted == 4_630)
         }

@@ -78,7 +78,15 @@ extension GatewayStore {
                 switch status {
                 case nil: break
                 case "active": sql += " AND p.session_id IS NULL"
-                case let value?: sql += " AND p.status = ?"; arguments += [value]
+                case let value?:
+                    // A QR stop's row keeps `awaiting_payment` (rows are never rewritten); its intent's latest event says
+                    // whether it has since been paid, exactly as the single-session view reports it.
+                    sql += """
+                         AND (CASE WHEN p.status = 'awaiting_payment'
+                                    AND (SELECT e.status FROM payment_intent_event e WHERE e.intent_id = s.id ORDER BY e.seq DESC LIMIT 1) IN ('paid', 'overpaid')
+                                   THEN 'paid' ELSE p.status END) = ?
+                        """
+                    arguments += [value]
                 }
                 if let cursor { sql += " AND (s.started_at, s.id) < (?, ?)"; arguments += [cursor.startedAt, cursor.id.blob] }
                 sql += " ORDER BY s.started_at DESC, s.id DESC LIMIT ?"
