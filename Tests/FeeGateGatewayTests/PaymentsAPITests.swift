@@ -341,6 +341,32 @@ struct PaymentNotificationAPITests {
         }
     }
 
+    /// The list shows each intent once with its status now, filters by status, pages with a stable cursor, and
+    /// shows an operator only its own intents.
+    @Test func listingIntentsByStatus() async throws {
+        let f = try await PaymentsFixture.make()
+        try await f.app().test(.router) { client in
+            let paid = try await client.createIntent(f, amount: 5_000)
+            let waiting = try await client.createIntent(f, amount: 7_000)
+            let other = try await client.createIntent(f, operatorCode: "HN-BUS-01", amount: 9_000, vat: "KCT")
+            let ok = try await client.payOS(reference: "FT-L1", amount: 5_000, description: "\(paid.reference)", time: vietnamTime(t0 + 60))
+            #expect(ok.json["outcome"] as? String == "paid", "\(ok.text)")
+            func ids(_ reply: Reply) -> [String] { (reply.json["items"] as? [[String: Any]])?.compactMap { $0["intent_id"] as? String } ?? [] }
+            let all = try await client.call(.get, "/v1/payments", key: f.base.finance)
+            #expect(ids(all) == [paid.id, waiting.id, other.id].map { $0.uuidString.lowercased() }, "\(all.text)")
+            let onlyPaid = try await client.call(.get, "/v1/payments?status=paid", key: f.base.finance)
+            #expect(ids(onlyPaid) == [paid.id.uuidString.lowercased()] && (onlyPaid.json["items"] as? [[String: Any]])?.first?["paid"] as? Int == 5_000)
+            let page1 = try await client.call(.get, "/v1/payments?limit=2", key: f.base.admin)
+            #expect(ids(page1).count == 2)
+            let page2 = try await client.call(.get, "/v1/payments?limit=2&cursor=\(page1.json["next_cursor"] as? String ?? "")", key: f.base.admin)
+            #expect(ids(page2) == [other.id.uuidString.lowercased()])
+            #expect(ids(try await client.call(.get, "/v1/payments", key: f.base.parking)) == [paid.id, waiting.id].map { $0.uuidString.lowercased() })
+            #expect(ids(try await client.call(.get, "/v1/payments?operator=HN-BUS-01", key: f.base.finance)) == [other.id.uuidString.lowercased()])
+            #expect(try await client.call(.get, "/v1/payments?status=nope", key: f.base.finance).status == .badRequest)
+            #expect(try await client.call(.get, "/v1/payments", key: f.base.tax).status == .forbidden)
+        }
+    }
+
     /// A crash after "store first" and before processing: the provider's redelivery finishes the
     /// stored first delivery (posting once), rather than being acknowledged as a duplicate of nothing.
     @Test func redeliveryFinishesAFirstDeliveryThatWasStoredButNeverProcessed() async throws {

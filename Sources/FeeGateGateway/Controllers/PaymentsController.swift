@@ -15,6 +15,7 @@ struct PaymentsController {
 
     func addRoutes(authenticated v1: RouterGroup<AppRequestContext>, unauthenticated router: Router<AppRequestContext>) {
         v1.post("payments/qr", use: createIntent)
+        v1.get("payments", use: listIntents)
         v1.get("payments/:id", use: getIntent)
         v1.post("payments/:id/resolve", use: resolveIntent)
         let notifications = router.group("v1/notifications")
@@ -65,6 +66,36 @@ struct PaymentsController {
                 "payment intent created", metadata: ["feegate.intent_id": .string(body.id.uuidString.lowercased()), "feegate.amount": .stringConvertible(body.amount)])
         }
         return EditedResponse(status: created ? .created : .ok, response: PaymentsDTO.IntentCreated(record.intent))
+    }
+
+    /// `GET /v1/payments?status=&operator=&cursor=&limit=`: intents oldest first with their status now (finance,
+    /// admin: all or `operator=`; operators: their own). The cursor counts intents examined, so pages stay stable
+    /// while new intents are added at the end even when a status filter skips some.
+    @Sendable func listIntents(_ request: Request, context: AppRequestContext) async throws -> PaymentsDTO.IntentPage {
+        let principal = try context.require(.admin, .finance, .operator)
+        let q = request.uri.queryParameters
+        var status: PaymentIntentStatus?
+        if let text = q.get("status") {
+            guard let parsed = PaymentIntentStatus(rawValue: text) else {
+                throw Problem(status: .badRequest, code: "invalid_field",
+                              detail: "status must be one of \(PaymentIntentStatus.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'",
+                              errors: [.init(pointer: "/status", detail: "unknown status")])
+            }
+            status = parsed
+        }
+        let operatorCode = principal.role == .operator ? principal.operatorCode : q.get("operator")
+        let start = Int(try Cursor.decode(q.get("cursor")))
+        let limit = try Cursor.limit(q.get("limit"))
+        let now = store.now()
+        let all = try await store.paymentIntents(operatorCode: operatorCode, now: now)
+        var items: [PaymentsDTO.IntentSummary] = []
+        var position = min(start, all.count)
+        while position < all.count, items.count < limit {
+            let record = all[position]
+            position += 1
+            if status == nil || record.state.effectiveStatus(of: record.intent, now: now) == status { items.append(.init(record, now: now)) }
+        }
+        return PaymentsDTO.IntentPage(items: items, nextCursor: Cursor.encode(Int64(position)))
     }
 
     @Sendable func getIntent(_ request: Request, context: AppRequestContext) async throws -> PaymentsDTO.IntentOutput {

@@ -137,6 +137,38 @@ enum PaymentsDTO {
         }
     }
 
+    /// An intent in a list: its status now and amounts (the notifications and events are on `GET /v1/payments/{id}`).
+    struct IntentSummary: Encodable {
+        let intentID: String, `operator`: String, status: String, amount: Int64, paid: Int64, lateAmount: Int64, reference: String, purpose: String
+        let expiresAt: String, createdAt: String, updatedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case intentID = "intent_id", `operator`, status, amount, paid, lateAmount = "late_amount", reference, purpose
+            case expiresAt = "expires_at", createdAt = "created_at", updatedAt = "updated_at"
+        }
+
+        init(_ record: PaymentIntentRecord, now: Int64) {
+            let intent = record.intent
+            intentID = intent.id.uuidString.lowercased()
+            self.operator = intent.operatorCode
+            status = record.state.effectiveStatus(of: intent, now: now).rawValue
+            amount = intent.amount.vnd
+            paid = record.state.paid.vnd
+            lateAmount = record.lateTotal
+            reference = intent.reference
+            purpose = intent.purpose
+            expiresAt = LedgerTime.iso8601(nanoseconds: intent.expiresAt)
+            createdAt = LedgerTime.iso8601(nanoseconds: intent.createdAt)
+            updatedAt = LedgerTime.iso8601(nanoseconds: record.updatedAt)
+        }
+    }
+
+    struct IntentPage: ResponseEncodable {
+        let items: [IntentSummary]
+        let nextCursor: String
+        enum CodingKeys: String, CodingKey { case items, nextCursor = "next_cursor" }
+    }
+
     /// One delivery of a notification linked to an intent.
     struct NotificationOutput: Encodable {
         let id: String
