@@ -79,6 +79,12 @@ let package = Package(
             name: "FeeGateSettlement",
             dependencies: ["FeeGateCore", "FeeGateStore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
+        // Bank reconciliation: statement parsers (camt.053/054, MT940, CSV with mappings), rules and the
+        // matching engine. Pure: no GRDB, no HTTP.
+        .target(
+            name: "FeeGateReconciliation",
+            dependencies: ["FeeGateCore", "FeeGateCrypto", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
         // The only user of Hummingbird: routes, auth, problem+json errors, DTOs.
         .target(
             name: "FeeGateGateway",
