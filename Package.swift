@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "FeeGateCore",
                 "FeeGateCrypto",
+                "FeeGateReconciliation",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
