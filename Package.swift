@@ -122,6 +122,7 @@ let package = Package(
                 "FeeGateInvoicing",
                 "FeeGateInvoiceSigning",
                 "FeeGateSettlement",
+                "FeeGateReconciliation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
