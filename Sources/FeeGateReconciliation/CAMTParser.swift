@@ -22,6 +22,12 @@ public enum CAMTParser {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "not well-formed XML"
             throw .malformed(location: "\(source):\(parser.lineNumber) \(handler.pathString)", reason: "XML error: \(reason)")
         }
+        // FoundationXML on Linux accepts a document that stops mid-way; elements left open mean a truncated file.
+        if !handler.path.isEmpty {
+            throw .malformed(
+                location: "\(source):\(parser.lineNumber) \(handler.pathString)",
+                reason: "XML error: the document ends inside <\(handler.path.last ?? "")> (truncated file?)")
+        }
         guard handler.sawRoot else {
             throw .malformed(
                 location: source, reason: format == .camt053 ? "no BkToCstmrStmt element: not a camt.053 statement" : "no BkToCstmrDbtCdtNtfctn element: not a camt.054 notification")
