@@ -153,6 +153,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Test-only helpers (seeded generator, external tool runner, paths) shared by the test targets.
         .target(name: "FeeGateTestSupport", path: "Tests/FeeGateTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeeGateReconciliationTests",
+            dependencies: [
+                "FeeGateCore", "FeeGateReconciliation", "FeeGateStore", "FeeGateCrypto", .product(name: "GRDB", package: "GRDB.swift"), "FeeGateTestSupport",
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore", "FeeGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FeeGateTariffsTests", dependencies: ["FeeGateCore", "FeeGateTariffs", "FeeGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FeeGateVietQRTests", dependencies: ["FeeGateCore", "FeeGateVietQR", "FeeGateQRImage", "FeeGateTestSupport"], swiftSettings: swiftSettings),
