@@ -84,9 +84,11 @@ public enum MT940Parser {
                 let info = value.split(separator: "\n").joined()
                 let old = lines[lines.count - 1].text
                 lines[lines.count - 1].text = old.isEmpty ? info : old + " " + info
-            case "64", "65", "21", "13D", "34F", "90D", "90C", "NS": break
             default:
-                throw .malformed(location: location, reason: "unknown MT940 field :\(tag):")
+                // Other fields (:64: available balance, :65: forward balance, :13D:, :34F:, :90D:, :NS: …) carry nothing
+                // reconciliation uses; a tag that is not a SWIFT tag at all means the file is not MT940.
+                let valid = (tag.count == 2 || tag.count == 3) && tag.prefix(2).allSatisfy(\.isASCIIDigit) && (tag.count == 2 || tag.last?.isUppercase == true)
+                if !valid && tag != "NS" { throw .malformed(location: location, reason: "':\(tag):' is not an MT940 field tag") }
             }
         }
 

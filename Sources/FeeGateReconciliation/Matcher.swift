@@ -7,11 +7,14 @@ public struct BankLine: Sendable, Hashable, Codable {
     public var id: Int64
     public var account: String
     public var line: StatementLine
+    /// The imported statement the line came from (0 when unknown).
+    public var statement: Int64
 
-    public init(id: Int64, account: String, line: StatementLine) {
+    public init(id: Int64, account: String, line: StatementLine, statement: Int64 = 0) {
         self.id = id
         self.account = account
         self.line = line
+        self.statement = statement
     }
 }
 
@@ -106,21 +109,35 @@ public struct Matcher: Sendable {
             rowsByBank = Array(repeating: [], count: bank.count)
         }
 
+        /// A line is a `duplicate` when an earlier line has the same account and bank reference, or — for lines
+        /// without a bank reference — the same account, dates, amount, text and counterparty *in another statement*
+        /// (overlapping statements). Identical lines inside one statement without a reference are separate payments.
         mutating func markDuplicates() {
-            var seen: [String: Int] = [:]
-            seen.reserveCapacity(bank.count)
+            var byReference: [String: Int] = [:]
+            var byContent: [String: Int] = [:]
+            byReference.reserveCapacity(bank.count)
             for (i, b) in bank.enumerated() {
-                guard let ref = b.line.bankReference else { continue }
-                let key = b.account + "\u{0}" + ref
-                if let first = seen[key] {
-                    bankClaimed[i] = true
-                    rowsByBank[i] = [
-                        MatchRow(
-                            status: .duplicate, bank: i, ledger: nil, group: 0, rule: nil, difference: 0,
-                            detail: "same bank reference \(ref) as line \(bank[first].id)")
-                    ]
+                let first: Int?
+                let reason: String
+                if let ref = b.line.bankReference {
+                    let key = b.account + "\u{0}" + ref
+                    first = byReference[key]
+                    if first == nil { byReference[key] = i }
+                    reason = "same bank reference \(ref) as line"
                 } else {
-                    seen[key] = i
+                    let l = b.line
+                    let key = [b.account, "\(l.bookingDate.number)", "\(l.valueDate?.number ?? 0)", "\(l.amount)", l.text, l.counterparty ?? ""].joined(separator: "\u{0}")
+                    if let earlier = byContent[key], bank[earlier].statement != b.statement {
+                        first = earlier
+                    } else {
+                        first = nil
+                        if byContent[key] == nil { byContent[key] = i }
+                    }
+                    reason = "same date, amount and text (no bank reference) as line"
+                }
+                if let first {
+                    bankClaimed[i] = true
+                    rowsByBank[i] = [MatchRow(status: .duplicate, bank: i, ledger: nil, group: 0, rule: nil, difference: 0, detail: "\(reason) \(bank[first].id)")]
                 }
             }
         }

@@ -126,6 +126,18 @@ struct MatcherTests {
         #expect(s.bank == [1: .matched, 2: .unmatchedBank], "the second transfer is money the ledger does not know (a double payment)")
     }
 
+    @Test func duplicatesWithoutBankReferenceOnlyAcrossStatements() {
+        func line(_ id: Int64, statement: Int64) -> BankLine {
+            var b = bankLine(id, 10_000, "2026-11-21", "VE XE BUYT")
+            b.statement = statement
+            return b
+        }
+        // Two identical fares in one statement are two payments; the same line in an overlapping export is a copy.
+        let bank = [line(1, statement: 1), line(2, statement: 1), line(3, statement: 2)]
+        let s = statuses(standard.run(bank: bank, ledger: []), bank, [])
+        #expect(s.bank == [1: .unmatchedBank, 2: .unmatchedBank, 3: .duplicate])
+    }
+
     @Test func suspenseMatchesByAmountAndDay() {
         let note = LedgerItem(key: "notification:1", kind: .notification, amount: 12_345, date: day("2026-11-21"), reference: nil, text: "chuyen tien")
         let bank = [bankLine(1, 12_345, "2026-11-22", "x"), bankLine(2, 12_345, "2026-11-21", "y")]

@@ -110,7 +110,7 @@ extension GatewayStore {
             line: StatementLine(
                 position: row["position"], bankReference: row["bank_reference"], bookingDate: BusinessDay(number: row["booking_day"]),
                 valueDate: (row["value_day"] as Int64?).map(BusinessDay.init(number:)), amount: row["amount"], currency: row["currency"], text: row["text"],
-                counterparty: row["counterparty"]))
+                counterparty: row["counterparty"]), statement: row["statement_seq"])
     }
 
     // MARK: - What the ledger expected
