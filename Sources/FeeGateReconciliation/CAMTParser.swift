@@ -209,6 +209,7 @@ public enum CAMTParser {
             case .success(let v): amount = v
             case .failure(let problem): return fail(problem.description, parser)
             }
+            guard amount > 0 else { return fail("the entry amount is 0", parser) }
             guard let cd = e.creditDebit, cd == "CRDT" || cd == "DBIT" else { return fail("CdtDbtInd must be CRDT or DBIT", parser) }
             var signed = cd == "CRDT" ? amount : -amount
             if e.reversal { signed = -signed }

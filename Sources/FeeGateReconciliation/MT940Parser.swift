@@ -6,31 +6,56 @@ import Foundation
 /// A file may hold several statements (each starting at `:20:`), with or without the SWIFT envelope
 /// (`{1:…}{2:…}{4:` … `-}`). Amounts use a decimal comma (`1250000,` or `1250000,00`): a non-zero
 /// fraction of a đồng is an error, like any field that does not parse; the error names the line.
+/// The parser works on UTF-8 bytes (a 1,000,000-entry statement is about 2 million lines).
 public enum MT940Parser {
+    struct Field {
+        var tag: String
+        var value: [UInt8]
+        var line: Int
+    }
+
     public static func parse(_ data: Data, source: String) throws(ReconciliationError) -> [BankStatement] {
-        guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
-            throw .malformed(location: source, reason: "the file is not text")
+        var bytes = [UInt8](data)
+        if String(validating: bytes, as: UTF8.self) == nil {
+            // Older bank systems write Latin-1: every byte is its own code point.
+            bytes = Array((String(data: data, encoding: .isoLatin1) ?? "").utf8)
         }
-        // Fields with their first line number; continuation lines are appended to the field.
-        var fields: [(tag: String, value: String, line: Int)] = []
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        var fields: [Field] = []
         var lineNumber = 0
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        var start = 0
+        let colon = UInt8(ascii: ":")
+        while start < bytes.count {
             lineNumber += 1
-            var line = String(rawLine)
-            if line.hasSuffix("\r") { line.removeLast() }
-            if line.hasPrefix("{1:") || line.hasPrefix("{2:") || line.hasPrefix("{4:") {
-                // Envelope: keep what follows "{4:" on the same line, if anything.
-                if let range = line.range(of: "{4:") { line = String(line[range.upperBound...]) } else { continue }
-                if line.isEmpty { continue }
+            var end = start
+            while end < bytes.count && bytes[end] != 10 { end += 1 }
+            var lineEnd = end
+            if lineEnd > start && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
+            defer { start = end + 1 }
+            var lineStart = start
+            // SWIFT envelope: keep what follows "{4:" on the same line, skip the other blocks and the trailer.
+            if lineEnd - lineStart >= 3 && bytes[lineStart] == UInt8(ascii: "{") {
+                var found = -1
+                var i = lineStart
+                while i + 2 < lineEnd {
+                    if bytes[i] == UInt8(ascii: "{") && bytes[i + 1] == UInt8(ascii: "4") && bytes[i + 2] == colon { found = i + 3; break }
+                    i += 1
+                }
+                if found < 0 { continue }
+                lineStart = found
             }
-            if line == "-}" || line == "-" || line.hasPrefix("-}") || line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            if line.hasPrefix(":"), let end = line.dropFirst().firstIndex(of: ":") {
-                let tag = String(line[line.index(after: line.startIndex)..<end])
-                fields.append((tag, String(line[line.index(after: end)...]), lineNumber))
+            let line = bytes[lineStart..<lineEnd]
+            if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+            if line.first == UInt8(ascii: "-") && (line.count == 1 || line.dropFirst().first == UInt8(ascii: "}")) { continue }
+            if line.first == colon, let close = line.dropFirst().firstIndex(of: colon), close - lineStart <= 4 {
+                fields.append(Field(tag: String(decoding: bytes[(lineStart + 1)..<close], as: UTF8.self), value: Array(bytes[(close + 1)..<lineEnd]), line: lineNumber))
             } else if !fields.isEmpty {
-                fields[fields.count - 1].value += "\n" + line
+                fields[fields.count - 1].value.append(10)
+                fields[fields.count - 1].value.append(contentsOf: line)
             } else {
-                throw .malformed(location: "\(source):\(lineNumber)", reason: "expected a field such as :20: at the start of the statement, found '\(line.prefix(40))'")
+                throw .malformed(
+                    location: "\(source):\(lineNumber)",
+                    reason: "expected a field such as :20: at the start of the statement, found '\(String(decoding: line.prefix(40), as: UTF8.self))'")
             }
         }
         guard !fields.isEmpty else { throw .malformed(location: source, reason: "no MT940 fields (:20:, :25:, :61: …) found") }
@@ -39,17 +64,21 @@ public enum MT940Parser {
         var current: Builder?
         for field in fields {
             let location = "\(source):\(field.line)"
-            switch field.tag {
-            case "20":
+            if field.tag == "20" {
                 if let done = current { statements.append(try done.finish(source: source)) }
-                current = Builder(reference: field.value.trimmingCharacters(in: .whitespacesAndNewlines), line: field.line)
-            default:
-                guard current != nil else { throw .malformed(location: location, reason: "field :\(field.tag): before the statement's :20:") }
-                try current?.add(tag: field.tag, value: field.value, location: location, line: field.line)
+                current = Builder(reference: text(field.value), line: field.line)
+                continue
             }
+            guard current != nil else { throw .malformed(location: location, reason: "field :\(field.tag): before the statement's :20:") }
+            try current?.add(field, location: location)
         }
         if let done = current { statements.append(try done.finish(source: source)) }
         return statements
+    }
+
+    /// Field text with continuation line breaks removed (banks wrap at 65 characters, inside words and references).
+    static func text(_ value: [UInt8]) -> String {
+        String(decoding: value.filter { $0 != 10 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
     }
 
     struct Builder {
@@ -67,26 +96,27 @@ public enum MT940Parser {
             self.line = line
         }
 
-        mutating func add(tag: String, value: String, location: String, line: Int) throws(ReconciliationError) {
-            switch tag {
-            case "25": account = value.trimmingCharacters(in: .whitespacesAndNewlines)
-            case "28C", "28": number = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        mutating func add(_ field: Field, location: String) throws(ReconciliationError) {
+            switch field.tag {
+            case "25": account = MT940Parser.text(field.value)
+            case "28C", "28": number = MT940Parser.text(field.value)
             case "60F", "60M":
-                let (amount, ccy) = try MT940Parser.balance(value, location: location)
+                let (amount, ccy) = try MT940Parser.balance(field.value, location: location)
                 opening = amount
                 currency = ccy
             case "62F", "62M":
-                closing = try MT940Parser.balance(value, location: location).amount
+                closing = try MT940Parser.balance(field.value, location: location).amount
             case "61":
-                lines.append(try MT940Parser.entry(value, line: line, location: location, currency: currency ?? "VND"))
+                lines.append(try MT940Parser.entry(field.value, line: field.line, location: location, currency: currency ?? "VND"))
             case "86":
                 guard !lines.isEmpty else { throw .malformed(location: location, reason: ":86: must follow a :61: line") }
-                let info = value.split(separator: "\n").joined()
+                let info = MT940Parser.text(field.value)
                 let old = lines[lines.count - 1].text
                 lines[lines.count - 1].text = old.isEmpty ? info : old + " " + info
             default:
                 // Other fields (:64: available balance, :65: forward balance, :13D:, :34F:, :90D:, :NS: …) carry nothing
                 // reconciliation uses; a tag that is not a SWIFT tag at all means the file is not MT940.
+                let tag = field.tag
                 let valid = (tag.count == 2 || tag.count == 3) && tag.prefix(2).allSatisfy(\.isASCIIDigit) && (tag.count == 2 || tag.last?.isUppercase == true)
                 if !valid && tag != "NS" { throw .malformed(location: location, reason: "':\(tag):' is not an MT940 field tag") }
             }
@@ -105,78 +135,114 @@ public enum MT940Parser {
     }
 
     /// `C261121VND1000000,00` → (+1000000, VND).
-    static func balance(_ value: String, location: String) throws(ReconciliationError) -> (amount: Int64, currency: String) {
-        let chars = Array(value.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard chars.count >= 11, chars[0] == "C" || chars[0] == "D" else {
-            throw .malformed(location: location, reason: "balance '\(value)' is not D/C, YYMMDD, currency, amount")
+    static func balance(_ value: [UInt8], location: String) throws(ReconciliationError) -> (amount: Int64, currency: String) {
+        let chars = Array(text(value).utf8)
+        let shown = String(decoding: chars, as: UTF8.self)
+        guard chars.count >= 11, chars[0] == UInt8(ascii: "C") || chars[0] == UInt8(ascii: "D") else {
+            throw .malformed(location: location, reason: "balance '\(shown)' is not D/C, YYMMDD, currency, amount")
         }
-        guard date(String(chars[1..<7])) != nil else { throw .malformed(location: location, reason: "balance date '\(String(chars[1..<7]))' is not YYMMDD") }
-        let currency = String(chars[7..<10])
+        guard date(chars[1..<7]) != nil else { throw .malformed(location: location, reason: "balance date '\(String(decoding: chars[1..<7], as: UTF8.self))' is not YYMMDD") }
+        let currency = String(decoding: chars[7..<10], as: UTF8.self)
         let amount: Int64
-        switch BankAmount.parse(String(chars[10...]), decimalSeparator: ",") {
+        switch amountValue(chars[10...]) {
         case .success(let v): amount = v
         case .failure(let problem): throw .malformed(location: location, reason: problem.description)
         }
-        return (chars[0] == "C" ? amount : -amount, currency)
+        return (chars[0] == UInt8(ascii: "C") ? amount : -amount, currency)
     }
 
-    static func date(_ yymmdd: String) -> BusinessDay? {
-        let digits = Array(yymmdd.utf8)
-        guard digits.count == 6, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        func n(_ i: Int) -> Int { Int(digits[i] - 48) * 10 + Int(digits[i + 1] - 48) }
+    static func digit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+
+    static func date(_ yymmdd: ArraySlice<UInt8>) -> BusinessDay? {
+        guard yymmdd.count == 6, yymmdd.allSatisfy(digit) else { return nil }
+        let d = Array(yymmdd)
+        func n(_ i: Int) -> Int { Int(d[i] - 48) * 10 + Int(d[i + 1] - 48) }
         return BusinessDay.from(year: 2000 + n(0), month: n(2), day: n(4))
     }
 
+    /// `1250000,` / `1250000,00` → 1250000; a non-zero fraction is an error (VND has no minor unit).
+    static func amountValue(_ raw: ArraySlice<UInt8>) -> Result<Int64, BankAmount.AmountProblem> {
+        var value: Int64 = 0
+        var digits = 0
+        var i = raw.startIndex
+        while i < raw.endIndex && digit(raw[i]) {
+            if digits >= 16 { return .failure(.tooLarge(String(decoding: raw, as: UTF8.self))) }
+            value = value * 10 + Int64(raw[i] - 48)
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return .failure(raw.isEmpty ? .empty : .notANumber(String(decoding: raw, as: UTF8.self))) }
+        if i < raw.endIndex {
+            guard raw[i] == UInt8(ascii: ",") else { return .failure(.notANumber(String(decoding: raw, as: UTF8.self))) }
+            let fraction = raw[(i + 1)...]
+            guard fraction.allSatisfy(digit) else { return .failure(.notANumber(String(decoding: raw, as: UTF8.self))) }
+            if fraction.contains(where: { $0 != 48 }) { return .failure(.fractional(String(decoding: raw, as: UTF8.self))) }
+        }
+        guard value <= Money.maximum.vnd else { return .failure(.tooLarge(String(decoding: raw, as: UTF8.self))) }
+        return .success(value)
+    }
+
     /// `:61:` — value date, optional entry date, mark, amount, type, customer reference, `//` bank reference, supplementary details.
-    static func entry(_ value: String, line: Int, location: String, currency: String) throws(ReconciliationError) -> StatementLine {
-        let parts = value.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-        let chars = Array(parts[0])
-        let supplementary = parts.count > 1 ? String(parts[1]).replacingOccurrences(of: "\n", with: "") : ""
-        func fail(_ reason: String) -> ReconciliationError { .malformed(location: location, reason: ":61: \(reason) in '\(String(chars))'") }
-        guard chars.count >= 6, let valueDate = date(String(chars[0..<6])) else { throw fail("value date is not YYMMDD") }
+    static func entry(_ value: [UInt8], line: Int, location: String, currency: String) throws(ReconciliationError) -> StatementLine {
+        let newline = value.firstIndex(of: 10) ?? value.count
+        let chars = value[0..<newline]
+        let supplementary = newline < value.count ? MT940Parser.text(Array(value[(newline + 1)...])) : ""
+        func fail(_ reason: String) -> ReconciliationError {
+            .malformed(location: location, reason: ":61: \(reason) in '\(String(decoding: chars, as: UTF8.self))'")
+        }
+        guard chars.count >= 6, let valueDate = date(chars[0..<6]) else { throw fail("value date is not YYMMDD") }
         var i = 6
         var bookingDate = valueDate
-        if chars.count >= i + 4, chars[i..<(i + 4)].allSatisfy(\.isASCIIDigit) {
-            let mmdd = String(chars[i..<(i + 4)])
-            let month = Int(mmdd.prefix(2)) ?? 0, day = Int(mmdd.suffix(2)) ?? 0
-            let valueParts = valueDate.description.split(separator: "-").compactMap { Int($0) }
-            var year = valueParts[0]
-            if month == 12 && valueParts[1] == 1 { year -= 1 }
-            if month == 1 && valueParts[1] == 12 { year += 1 }
-            guard let entryDate = BusinessDay.from(year: year, month: month, day: day) else { throw fail("entry date '\(mmdd)' is not MMDD") }
+        if chars.count >= i + 4, chars[i..<(i + 4)].allSatisfy(digit) {
+            let month = Int(chars[i] - 48) * 10 + Int(chars[i + 1] - 48), day = Int(chars[i + 2] - 48) * 10 + Int(chars[i + 3] - 48)
+            let valueYear = 2000 + Int(chars[0] - 48) * 10 + Int(chars[1] - 48), valueMonth = Int(chars[2] - 48) * 10 + Int(chars[3] - 48)
+            var year = valueYear
+            if month == 12 && valueMonth == 1 { year -= 1 }
+            if month == 1 && valueMonth == 12 { year += 1 }
+            guard let entryDate = BusinessDay.from(year: year, month: month, day: day) else {
+                throw fail("entry date '\(String(decoding: chars[i..<(i + 4)], as: UTF8.self))' is not MMDD")
+            }
             bookingDate = entryDate
             i += 4
         }
+        let C = UInt8(ascii: "C"), D = UInt8(ascii: "D"), R = UInt8(ascii: "R")
         var sign: Int64
-        if chars.count >= i + 2, chars[i] == "R", chars[i + 1] == "C" || chars[i + 1] == "D" {
-            sign = chars[i + 1] == "C" ? -1 : 1  // a reversal of a credit takes money out
+        if chars.count >= i + 2, chars[i] == R, chars[i + 1] == C || chars[i + 1] == D {
+            sign = chars[i + 1] == C ? -1 : 1  // a reversal of a credit takes money out
             i += 2
-        } else if chars.count > i, chars[i] == "C" || chars[i] == "D" {
-            sign = chars[i] == "C" ? 1 : -1
+        } else if chars.count > i, chars[i] == C || chars[i] == D {
+            sign = chars[i] == C ? 1 : -1
             i += 1
         } else {
             throw fail("debit/credit mark (C, D, RC, RD) missing")
         }
-        if chars.count > i, chars[i].isLetter { i += 1 }  // funds code (third character of the currency)
+        if chars.count > i, (chars[i] >= 65 && chars[i] <= 90) { i += 1 }  // funds code (third character of the currency)
         let amountStart = i
-        while i < chars.count, chars[i].isASCIIDigit || chars[i] == "," { i += 1 }
-        let rawAmount = String(chars[amountStart..<i])
+        while i < chars.count, digit(chars[i]) || chars[i] == UInt8(ascii: ",") { i += 1 }
         let amount: Int64
-        switch BankAmount.parse(rawAmount, decimalSeparator: ",") {
+        switch amountValue(chars[amountStart..<i]) {
         case .success(let v): amount = v
         case .failure(let problem): throw fail(problem.description)
         }
-        guard chars.count >= i + 4, "NFS".contains(chars[i]) else { throw fail("transaction type (N/F/S + 3 characters) missing after the amount") }
+        guard amount > 0 else { throw fail("the amount is 0") }
+        guard chars.count >= i + 4, [UInt8(ascii: "N"), UInt8(ascii: "F"), UInt8(ascii: "S")].contains(chars[i]) else {
+            throw fail("transaction type (N/F/S + 3 characters) missing after the amount")
+        }
         i += 4
-        let rest = String(chars[i...])
+        let rest = chars[i...]
         var customerReference = rest
         var bankReference: String?
-        if let range = rest.range(of: "//") {
-            customerReference = String(rest[..<range.lowerBound])
-            bankReference = String(rest[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+        var j = rest.startIndex
+        while j + 1 < rest.endIndex {
+            if rest[j] == UInt8(ascii: "/") && rest[j + 1] == UInt8(ascii: "/") {
+                customerReference = rest[rest.startIndex..<j]
+                bankReference = String(decoding: rest[(j + 2)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                break
+            }
+            j += 1
         }
-        customerReference = customerReference.trimmingCharacters(in: .whitespaces)
-        var text = customerReference == "NONREF" ? "" : customerReference
+        let customer = String(decoding: customerReference, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        var text = customer == "NONREF" ? "" : customer
         if !supplementary.isEmpty { text = text.isEmpty ? supplementary : text + " " + supplementary }
         return StatementLine(
             position: line, bankReference: bankReference, bookingDate: bookingDate, valueDate: valueDate, amount: sign * amount, currency: currency,

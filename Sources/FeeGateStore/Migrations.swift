@@ -505,6 +505,9 @@ enum Migrations {
             transfer_id BLOB NOT NULL UNIQUE CHECK (length(transfer_id) = 16),
             at INTEGER NOT NULL
         ) STRICT;
+        -- Refund decisions are looked up by status when reconciliation lists what the bank should pay out.
+        CREATE INDEX payment_intent_event_refunded ON payment_intent_event(at) WHERE status = 'refunded';
+
         -- Every bank line ("line:<seq>") and ledger item a resolution settles, each at most once.
         CREATE TABLE recon_resolution_item (
             item TEXT PRIMARY KEY NOT NULL,

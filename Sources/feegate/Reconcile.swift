@@ -147,16 +147,17 @@ extension FeeGate {
                 let report: @Sendable (Int, Int) -> Void = { done, total in progress.step(done, total) }
                 let onProgress = bank.count >= 50_000 ? report : nil
                 let rows = Matcher(rules: ruleSet).run(bank: bank, ledger: ledger, reportLedgerFrom: first, progress: onProgress)
-                var lines = ReconciliationReport.lines(rows: rows, bank: bank, ledger: ledger)
+                var result = ReconciliationReport(run: nil, from: first, to: last, dryRun: dryRun, rules: rulesText, rows: rows, bank: bank, ledger: ledger)
                 let resolutions = try await store.reconciliationResolutions()
                 if !resolutions.isEmpty {
-                    for i in lines.indices {
-                        if let item = lines[i].item, let r = resolutions[item] ?? lines[i].ledgerKey.flatMap({ resolutions[$0] }) {
-                            lines[i].resolution = "\(r.action) by \(r.resolvedBy): \(r.note) (transfer \(r.transferID.uuidString.lowercased()))"
+                    for i in result.lines.indices {
+                        let line = result.lines[i]
+                        if let item = line.item, let r = resolutions[item] ?? line.ledgerKey.flatMap({ resolutions[$0] }) {
+                            result.lines[i].resolution = "\(r.action) by \(r.resolvedBy): \(r.note) (transfer \(r.transferID.uuidString.lowercased()))"
                         }
                     }
                 }
-                var result = ReconciliationReport(run: nil, from: first, to: last, dryRun: dryRun, rules: rulesText, lines: lines)
+                let lines = result.lines
                 if !dryRun {
                     progress.phase("storing \(lines.count) result lines")
                     result.run = try await store.recordReconciliationRun(

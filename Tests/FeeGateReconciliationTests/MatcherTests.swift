@@ -60,6 +60,8 @@ struct MatcherTests {
         #expect(byStatus[.unmatchedLedger]?.ledgerItems == 1 && byStatus[.unmatchedLedger]?.ledgerAmount == 70_000)
         #expect(byStatus[.duplicate]?.bankLines == 1)
         #expect(!report.allMatched)
+        let fast = ReconciliationReport(run: nil, from: day("2026-11-21"), to: day("2026-11-21"), dryRun: true, rules: "standard", rows: rows, bank: bank, ledger: ledger)
+        #expect(fast.summary == report.summary && fast.lines == report.lines, "the summary from matcher rows equals the one from report lines")
     }
 
     @Test func unmatchedOnBothSidesWhenTheAmountsNeverMeet() {
