@@ -61,7 +61,7 @@ struct CommandLineTests {
         ["ledger", "accounts"], ["ledger", "balance"], ["ledger", "history"], ["verify"],
         ["tariff", "check"], ["tariff", "list"], ["tariff", "quote", "parking"], ["tariff", "quote", "bus"], ["tariff", "quote", "pass"],
         ["tariff", "quote", "fee"], ["qr", "decode"], ["qr", "encode"], ["invoice", "words"], ["invoice", "verify"], ["invoice", "show"],
-        ["payments", "list"],
+        ["payments", "list"], ["reconcile", "import"], ["reconcile", "run"], ["reconcile", "resolve"], ["reconcile", "report"],
     ])
     func everySubcommandHasHelpWithAnExample(command: [String]) throws {
         let help = try Tools.feegate(command + ["--help"])

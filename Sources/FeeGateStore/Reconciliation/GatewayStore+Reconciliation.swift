@@ -316,27 +316,7 @@ extension GatewayStore {
                 }
                 guard let header else { return nil }
                 let seq: Int64 = header["seq"]
-                var lines: [ReportLine] = []
-                lines.reserveCapacity(header["line_count"])
-                let cursor = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT r.status, r.line_seq, l.account, l.booking_day, l.amount, l.bank_reference, l.text, r.ledger_key, r.ledger_kind,
-                               r.ledger_day, r.ledger_amount, r.reference, r.grp, r.rule, r.difference, r.detail, r.resolution
-                        FROM recon_result r LEFT JOIN recon_line l ON l.seq = r.line_seq
-                        WHERE r.run_seq = ? ORDER BY r.ord
-                        """,
-                    arguments: [seq])
-                while let row = try cursor.next() {
-                    let status: String = row[0]
-                    guard let decoded = ReconciliationStatus(rawValue: status) else { throw StoreError.database("unknown reconciliation status \(status)") }
-                    lines.append(
-                        ReportLine(
-                            status: decoded, bankLineID: row[1], account: row[2], bookingDate: (row[3] as Int64?).map(BusinessDay.init(number:)),
-                            bankAmount: row[4], bankReference: row[5], text: row[6], ledgerKey: row[7],
-                            ledgerKind: (row[8] as String?).flatMap(LedgerItem.Kind.init(rawValue:)), ledgerDate: (row[9] as Int64?).map(BusinessDay.init(number:)),
-                            ledgerAmount: row[10], reference: row[11], group: row[12], rule: row[13], difference: row[14], detail: row[15], resolution: row[16]))
-                }
+                let lines = try Self.resultLines(db, extra: "", arguments: [seq], capacity: header["line_count"])
                 return ReconciliationReport(
                     run: seq, from: BusinessDay(number: header["from_day"]), to: BusinessDay(number: header["to_day"]), dryRun: false, rules: header["rules"],
                     lines: lines)
@@ -382,18 +362,50 @@ extension GatewayStore {
     /// in the latest run that saw it. Empty when no run has seen it.
     public func latestReconciliationRows(item: String) async throws -> (run: Int64, lines: [ReportLine])? {
         let lineID = item.hasPrefix("line:") ? Int64(item.dropFirst(5)) : nil
-        guard let run = try await mapErrors({
-            try await writer.read { db -> Int64? in
-                if let lineID {
-                    return try Int64.fetchOne(db, sql: "SELECT MAX(run_seq) FROM recon_result WHERE line_seq = ?", arguments: [lineID])
-                }
-                return try Int64.fetchOne(db, sql: "SELECT MAX(run_seq) FROM recon_result WHERE ledger_key = ?", arguments: [item])
+        return try await mapErrors {
+            try await writer.read { db -> (run: Int64, lines: [ReportLine])? in
+                let found =
+                    try lineID.map { id in
+                        try Row.fetchOne(db, sql: "SELECT run_seq, grp FROM recon_result WHERE line_seq = ? ORDER BY run_seq DESC LIMIT 1", arguments: [id])
+                    } ?? Row.fetchOne(db, sql: "SELECT run_seq, grp FROM recon_result WHERE ledger_key = ? ORDER BY run_seq DESC LIMIT 1", arguments: [item])
+                guard let found else { return nil }
+                let run: Int64 = found[0], group: Int64 = found[1]
+                // Only the item's group is read, not the whole run.
+                let lines =
+                    group != 0
+                    ? try Self.resultLines(db, extra: "AND r.grp = ?", arguments: [run, group], capacity: 4)
+                    : lineID != nil
+                        ? try Self.resultLines(db, extra: "AND r.line_seq = ?", arguments: [run, lineID], capacity: 1)
+                        : try Self.resultLines(db, extra: "AND r.ledger_key = ?", arguments: [run, item], capacity: 1)
+                return lines.isEmpty ? nil : (run, lines)
             }
-        }), let report = try await reconciliationReport(run: run) else { return nil }
-        let own = report.lines.filter { lineID != nil ? $0.bankLineID == lineID : $0.ledgerKey == item }
-        guard let first = own.first else { return nil }
-        if first.group == 0 { return (run, own) }
-        return (run, report.lines.filter { $0.group == first.group })
+        }
+    }
+
+    /// Result lines of run `arguments[0]`, in order, joined with their bank lines.
+    static func resultLines(_ db: Database, extra: String, arguments: StatementArguments, capacity: Int) throws -> [ReportLine] {
+        var lines: [ReportLine] = []
+        lines.reserveCapacity(capacity)
+        let cursor = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT r.status, r.line_seq, l.account, l.booking_day, l.amount, l.bank_reference, l.text, r.ledger_key, r.ledger_kind,
+                       r.ledger_day, r.ledger_amount, r.reference, r.grp, r.rule, r.difference, r.detail, r.resolution
+                FROM recon_result r LEFT JOIN recon_line l ON l.seq = r.line_seq
+                WHERE r.run_seq = ? \(extra) ORDER BY r.ord
+                """,
+            arguments: arguments)
+        while let row = try cursor.next() {
+            let status: String = row[0]
+            guard let decoded = ReconciliationStatus(rawValue: status) else { throw StoreError.database("unknown reconciliation status \(status)") }
+            lines.append(
+                ReportLine(
+                    status: decoded, bankLineID: row[1], account: row[2], bookingDate: (row[3] as Int64?).map(BusinessDay.init(number:)),
+                    bankAmount: row[4], bankReference: row[5], text: row[6], ledgerKey: row[7],
+                    ledgerKind: (row[8] as String?).flatMap(LedgerItem.Kind.init(rawValue:)), ledgerDate: (row[9] as Int64?).map(BusinessDay.init(number:)),
+                    ledgerAmount: row[10], reference: row[11], group: row[12], rule: row[13], difference: row[14], detail: row[15], resolution: row[16]))
+        }
+        return lines
     }
 
     /// Posts a resolution's transfer through the ledger and records it, with the items it settles.
