@@ -134,8 +134,7 @@ enum CSVDates {
 public enum CSVStatementParser {
     public static func parse(_ data: Data, source: String, mapping: CSVMapping, account: String?) throws(ReconciliationError) -> BankStatement {
         let bytes = [UInt8](data)
-        var records: [(line: Int, fields: [String])] = []
-        do { records = try split(bytes, delimiter: mapping.delimiter, source: source) } catch let error { throw error }
+        let records = try split(bytes, delimiter: mapping.delimiter, source: source)
         func key(_ s: String) -> String { s.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
         let required = [mapping.bookingDate, mapping.text] + [mapping.amount, mapping.debit, mapping.credit].compactMap { $0 }
         guard let headerIndex = records.firstIndex(where: { record in

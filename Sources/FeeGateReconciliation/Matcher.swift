@@ -208,9 +208,11 @@ public struct Matcher: Sendable {
                     let diff = amount - ledger[l].amount
                     let candidate = (l: l, diff: diff, distance: fit.distance, late: fit.late)
                     if abs(diff) <= rule.amountTolerance {
-                        if best == nil || (abs(diff), fit.distance, l) < (abs(best!.diff), best!.distance, best!.l) { best = candidate }
+                        if let current = best, (abs(current.diff), current.distance, current.l) <= (abs(diff), fit.distance, l) { continue }
+                        best = candidate
                     } else if rule.reportAmountMismatch {
-                        if mismatch == nil || (abs(diff), fit.distance, l) < (abs(mismatch!.diff), mismatch!.distance, mismatch!.l) { mismatch = candidate }
+                        if let current = mismatch, (abs(current.diff), current.distance, current.l) <= (abs(diff), fit.distance, l) { continue }
+                        mismatch = candidate
                     }
                 }
                 if let best {
