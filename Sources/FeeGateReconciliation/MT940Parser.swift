@@ -109,7 +109,8 @@ public enum MT940Parser {
             case "61":
                 lines.append(try MT940Parser.entry(field.value, line: field.line, location: location, currency: currency ?? "VND"))
             case "86":
-                guard !lines.isEmpty else { throw .malformed(location: location, reason: ":86: must follow a :61: line") }
+                // An :86: before any :61: is information about the whole statement: not a line's text.
+                guard !lines.isEmpty else { return }
                 let info = MT940Parser.text(field.value)
                 let old = lines[lines.count - 1].text
                 lines[lines.count - 1].text = old.isEmpty ? info : old + " " + info

@@ -155,6 +155,8 @@ struct ParserTests {
             :25:0011001234567
             :28C:00001/001
             :60F:C261230VND100000,
+            :86:SAO KE TAI KHOAN THANG 12
+            :64:C261231VND100000,
             :61:2612301231C50000,NTRFFG7K3M9X5//BANK-1
             THANH TOAN
             :86:Chuyen tien
