@@ -70,7 +70,9 @@ let package = Package(
             dependencies: [
                 "FeeGateCore",
                 "FeeGateCrypto",
+                "FeeGateReconciliation",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,6 +84,12 @@ let package = Package(
         .target(
             name: "FeeGateSettlement",
             dependencies: ["FeeGateCore", "FeeGateStore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
+        // Bank reconciliation: statement parsers (camt.053/054, MT940, CSV with mappings), rules and the
+        // matching engine. Pure: no GRDB, no HTTP.
+        .target(
+            name: "FeeGateReconciliation",
+            dependencies: ["FeeGateCore", "FeeGateCrypto", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
         // The only user of Hummingbird: routes, auth, problem+json errors, DTOs.
         .target(
@@ -119,6 +127,7 @@ let package = Package(
                 "FeeGateInvoicing",
                 "FeeGateInvoiceSigning",
                 "FeeGateSettlement",
+                "FeeGateReconciliation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -149,6 +158,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Test-only helpers (seeded generator, external tool runner, paths) shared by the test targets.
         .target(name: "FeeGateTestSupport", path: "Tests/FeeGateTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeeGateReconciliationTests",
+            dependencies: [
+                "FeeGateCore", "FeeGateReconciliation", "FeeGateStore", "FeeGateCrypto", .product(name: "GRDB", package: "GRDB.swift"), "FeeGateTestSupport",
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "FeeGateCoreTests", dependencies: ["FeeGateCore", "FeeGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FeeGateTariffsTests", dependencies: ["FeeGateCore", "FeeGateTariffs", "FeeGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FeeGateVietQRTests", dependencies: ["FeeGateCore", "FeeGateVietQR", "FeeGateQRImage", "FeeGateTestSupport"], swiftSettings: swiftSettings),

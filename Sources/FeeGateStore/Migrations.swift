@@ -25,6 +25,9 @@ enum Migrations {
         migrator.registerMigration("0006-daily-closings") { db in
             try db.execute(sql: v0006)
         }
+        migrator.registerMigration("0007-reconciliation") { db in
+            try db.execute(sql: v0007)
+        }
         return migrator
     }
 
@@ -481,4 +484,115 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, 'a daily closing is final: \(table) is append-only'); END;
             """
         }.joined(separator: "\n")
+
+    // Bank reconciliation (issue #8). Imported statements and their lines, runs with every result line,
+    // and resolutions (each a ledger transfer) are append-only: a re-import is detected by statement id
+    // and content hash and writes nothing; a new run adds rows; a resolution is never edited.
+    private static let v0007 = """
+        CREATE TABLE recon_statement (
+            seq INTEGER PRIMARY KEY,
+            statement_id TEXT NOT NULL,
+            account TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('camt053', 'camt054', 'mt940', 'csv')),
+            content_hash TEXT NOT NULL,
+            source TEXT NOT NULL,
+            opening_balance INTEGER,
+            closing_balance INTEGER,
+            line_count INTEGER NOT NULL CHECK (line_count >= 0),
+            imported_at INTEGER NOT NULL,
+            imported_by TEXT,
+            UNIQUE (account, statement_id)
+        ) STRICT;
+
+        CREATE TABLE recon_line (
+            seq INTEGER PRIMARY KEY,
+            statement_seq INTEGER NOT NULL REFERENCES recon_statement(seq),
+            position INTEGER NOT NULL,
+            account TEXT NOT NULL,
+            bank_reference TEXT,
+            booking_day INTEGER NOT NULL,
+            value_day INTEGER,
+            amount INTEGER NOT NULL CHECK (amount <> 0 AND amount BETWEEN -1000000000000000 AND 1000000000000000),
+            currency TEXT NOT NULL,
+            text TEXT NOT NULL,
+            counterparty TEXT
+        ) STRICT;
+        CREATE INDEX recon_line_day ON recon_line(booking_day, seq);
+
+        CREATE TABLE recon_run (
+            seq INTEGER PRIMARY KEY,
+            from_day INTEGER NOT NULL,
+            to_day INTEGER NOT NULL,
+            rules TEXT NOT NULL,
+            run_by TEXT,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            line_count INTEGER NOT NULL,
+            CHECK (from_day <= to_day)
+        ) STRICT;
+
+        CREATE TABLE recon_result (
+            run_seq INTEGER NOT NULL REFERENCES recon_run(seq),
+            ord INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('matched', 'amount_mismatch', 'duplicate', 'unmatched_bank', 'unmatched_ledger', 'late')),
+            line_seq INTEGER REFERENCES recon_line(seq),
+            ledger_key TEXT,
+            ledger_kind TEXT,
+            ledger_day INTEGER,
+            ledger_amount INTEGER,
+            reference TEXT,
+            grp INTEGER NOT NULL,
+            rule TEXT,
+            difference INTEGER NOT NULL,
+            detail TEXT NOT NULL,
+            resolution TEXT,
+            PRIMARY KEY (run_seq, ord),
+            CHECK (line_seq IS NOT NULL OR ledger_key IS NOT NULL)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE recon_resolution (
+            seq INTEGER PRIMARY KEY,
+            run_seq INTEGER NOT NULL REFERENCES recon_run(seq),
+            status TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('refund', 'accept', 'write-off')),
+            amount INTEGER NOT NULL,
+            note TEXT NOT NULL CHECK (length(trim(note)) > 0),
+            resolved_by TEXT NOT NULL,
+            transfer_id BLOB NOT NULL UNIQUE CHECK (length(transfer_id) = 16),
+            at INTEGER NOT NULL
+        ) STRICT;
+        -- Refund decisions are looked up by status when reconciliation lists what the bank should pay out.
+        CREATE INDEX payment_intent_event_refunded ON payment_intent_event(at) WHERE status = 'refunded';
+
+        -- Every bank line ("line:<seq>") and ledger item a resolution settles, each at most once.
+        CREATE TABLE recon_resolution_item (
+            item TEXT PRIMARY KEY NOT NULL,
+            resolution_seq INTEGER NOT NULL REFERENCES recon_resolution(seq)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TRIGGER recon_statement_append_only_update BEFORE UPDATE ON recon_statement
+        BEGIN SELECT RAISE(ABORT, 'recon_statement is append-only: imported statements are kept as imported'); END;
+        CREATE TRIGGER recon_statement_append_only_delete BEFORE DELETE ON recon_statement
+        BEGIN SELECT RAISE(ABORT, 'recon_statement is append-only: imported statements are kept as imported'); END;
+        CREATE TRIGGER recon_line_append_only_update BEFORE UPDATE ON recon_line
+        BEGIN SELECT RAISE(ABORT, 'recon_line is append-only: statement lines are kept as the bank reported them'); END;
+        CREATE TRIGGER recon_line_append_only_delete BEFORE DELETE ON recon_line
+        BEGIN SELECT RAISE(ABORT, 'recon_line is append-only: statement lines are kept as the bank reported them'); END;
+        CREATE TRIGGER recon_run_append_only_update BEFORE UPDATE ON recon_run
+        BEGIN SELECT RAISE(ABORT, 'recon_run is append-only: a reconciliation run is final: run again instead'); END;
+        CREATE TRIGGER recon_run_append_only_delete BEFORE DELETE ON recon_run
+        BEGIN SELECT RAISE(ABORT, 'recon_run is append-only: a reconciliation run is final: run again instead'); END;
+        CREATE TRIGGER recon_result_append_only_update BEFORE UPDATE ON recon_result
+        BEGIN SELECT RAISE(ABORT, 'recon_result is append-only: a reconciliation run is final: run again instead'); END;
+        CREATE TRIGGER recon_result_append_only_delete BEFORE DELETE ON recon_result
+        BEGIN SELECT RAISE(ABORT, 'recon_result is append-only: a reconciliation run is final: run again instead'); END;
+        CREATE TRIGGER recon_resolution_append_only_update BEFORE UPDATE ON recon_resolution
+        BEGIN SELECT RAISE(ABORT, 'recon_resolution is append-only: a resolution is final: post a correcting resolution instead'); END;
+        CREATE TRIGGER recon_resolution_append_only_delete BEFORE DELETE ON recon_resolution
+        BEGIN SELECT RAISE(ABORT, 'recon_resolution is append-only: a resolution is final: post a correcting resolution instead'); END;
+        CREATE TRIGGER recon_resolution_item_append_only_update BEFORE UPDATE ON recon_resolution_item
+        BEGIN SELECT RAISE(ABORT, 'recon_resolution_item is append-only: a resolution is final: post a correcting resolution instead'); END;
+        CREATE TRIGGER recon_resolution_item_append_only_delete BEFORE DELETE ON recon_resolution_item
+        BEGIN SELECT RAISE(ABORT, 'recon_resolution_item is append-only: a resolution is final: post a correcting resolution instead'); END;
+        """
 }

@@ -17,7 +17,7 @@ struct FeeGate: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, Migrate.self, Keys.self, Operators.self, Ledger.self, Verify.self, Settle.self, CloseDay.self, Export.self,
-            TariffCommand.self, QRCommand.self, InvoiceCommand.self, Payments.self,
+            TariffCommand.self, QRCommand.self, InvoiceCommand.self, Payments.self, Reconcile.self,
         ]
     )
 }

@@ -61,7 +61,8 @@ struct CommandLineTests {
         ["ledger", "accounts"], ["ledger", "balance"], ["ledger", "history"], ["verify"],
         ["tariff", "check"], ["tariff", "list"], ["tariff", "quote", "parking"], ["tariff", "quote", "bus"], ["tariff", "quote", "pass"],
         ["tariff", "quote", "fee"], ["qr", "decode"], ["qr", "encode"], ["invoice", "words"], ["invoice", "verify"], ["invoice", "show"],
-        ["payments", "list"], ["close-day"], ["export"],
+        ["payments", "list"], ["close-day"], ["export"], ["reconcile", "import"], ["reconcile", "run"], ["reconcile", "resolve"],
+        ["reconcile", "report"],
     ])
     func everySubcommandHasHelpWithAnExample(command: [String]) throws {
         let help = try Tools.feegate(command + ["--help"])

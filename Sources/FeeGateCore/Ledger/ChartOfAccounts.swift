@@ -67,6 +67,11 @@ public struct AccountKey: Sendable, Hashable, CustomStringConvertible {
     /// Money a payment provider reported for the gateway's own accounts that no operator's intent explains yet
     /// (the debit side of an unmatched payment; the credit side is ``suspense(channel:)``).
     public static func providerClearing(_ provider: String) -> AccountKey { .init(operatorCode: nil, code: .channelClearing, qualifier: provider) }
+    /// The gateway's bank account as reconciliation sees it: a resolution of a difference between the bank statement
+    /// and the ledger moves money between this account and the counter-account of the decision.
+    public static func bankAccount(_ account: String) -> AccountKey { .init(operatorCode: nil, code: .channelClearing, qualifier: "bank:\(account)") }
+    /// Reconciliation differences finance staff wrote off (a gain or a loss of the gateway).
+    public static var reconciliationWriteOff: AccountKey { .init(operatorCode: nil, code: .control, qualifier: "reconciliation-write-off") }
 }
 
 /// Name-based ids (UUID version 8 from SHA-256), for accounts and for the several transfers one
