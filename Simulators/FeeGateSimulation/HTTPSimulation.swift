@@ -291,11 +291,23 @@ public enum HTTPSimulation {
         server.terminate()
         server.waitUntilExit()
 
-        // Close the day from this process (same file), then check invariants; `feegate verify` must be clean.
-        let store = try GatewayStore.open(path: path)
         let m = model.value
         report.transfers = m.acknowledgedTransfers
         report.transfersPerSecond = Double(m.acknowledgedTransfers) / elapsed
+
+        // The plain-SQLite ceiling of the same run: the transfers the server wrote (read back from its
+        // journal before the close), inserted with the C API in batches of the server's mean commit size.
+        if options.baseline {
+            let rows = try SQLiteBaseline.journalRows(path: path)
+            let mean = max(1, Int((report.batches?.meanTransfers ?? 1).rounded()))
+            options.log("baseline: \(rows.count) transfers with the SQLite C API, batches of \(mean)")
+            let result = try SQLiteBaseline.run(rows: rows, batchSize: mean, path: path + ".baseline")
+            report.baseline = result
+            report.ratioToSQLiteCeiling = Double(rows.count) / elapsed / result.transfersPerSecond
+        }
+
+        // Close the day from this process (same file), then check invariants; `feegate verify` must be clean.
+        let store = try GatewayStore.open(path: path)
         let service = SettlementService(store: store, config: options.settlementConfig)
         let closeStart = ContinuousClock.now
         let closed = try await service.close(day)
