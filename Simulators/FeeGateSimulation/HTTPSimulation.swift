@@ -5,6 +5,7 @@ import FeeGateStore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOFoundationCompat
 
 /// HTTP mode: starts `feegate serve` on loopback with a fresh database and drives it with
@@ -27,8 +28,11 @@ public enum HTTPSimulation {
         /// Open loop: requests per second to offer; `nil` = closed loop.
         public var rate: Double?
         public var maxInFlight: Int
+        /// Event-loop threads of the HTTP client (nil: one per core). Fewer leave more CPU to the server on a small machine.
+        public var clientThreads: Int?
         public init(feegateBinary: String, tariffs: String, settlementConfigPath: String?, port: Int, workload: Workload, requests: Int?, rate: Double?,
-                    maxInFlight: Int) {
+                    maxInFlight: Int, clientThreads: Int? = nil) {
+            self.clientThreads = clientThreads
             self.feegateBinary = feegateBinary
             self.tariffs = tariffs
             self.settlementConfigPath = settlementConfigPath
@@ -98,7 +102,8 @@ public enum HTTPSimulation {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let group: MultiThreadedEventLoopGroup? = http.clientThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) }
+        let client = HTTPClient(eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton, configuration: configuration)
         do {
         let base = "http://127.0.0.1:\(http.port)"
 
@@ -337,9 +342,11 @@ public enum HTTPSimulation {
         }
         if let close = report.settlementCloseMs { report.targets["settlement_close_le_1s"] = close <= 1_000 }
         try? await client.shutdown()
+            try? await group?.shutdownGracefully()
         return report
         } catch {
             try? await client.shutdown()
+            try? await group?.shutdownGracefully()
             throw error
         }
     }
