@@ -203,7 +203,9 @@ public enum HTTPSimulation {
                             let (s2, buffer) = try? await call(.POST, "/v1/parking/sessions/\(id)/stop", key: key, body: stop), s2 == 200,
                             let answer = try? JSONDecoder().decode(StopAnswer.self, from: buffer)
                         else { return false }
-                        model.addParking(e, answer, day: day)
+                        // The operator API counts a parking payment in the business day of its end time (a session
+                        // ending after midnight belongs to the next day), so the model does too.
+                        model.addParking(e, answer, day: BusinessDay(epochSeconds: e.eventTime))
                         return true
                     }
                 case .payment:
