@@ -19,6 +19,8 @@ public struct GatewayStore: Sendable {
     let knownAccounts = KnownAccounts()
     let settlementAccounts = SettlementAccountCache()
     let principals: PrincipalCache
+    /// Group commit of the operator flows' record writes (see ``GroupedWriter``).
+    let records: GroupedWriter
 
     /// Tuning of the group-commit writer.
     public struct Options: Sendable {
@@ -72,6 +74,7 @@ public struct GatewayStore: Sendable {
         self.path = path
         self.clock = options.clock
         self.principals = PrincipalCache(ttl: options.principalCacheTTL)
+        self.records = GroupedWriter(writer: writer)
         let migrator = Migrations.migrator
         do {
             if try writer.read({ try migrator.hasBeenSuperseded($0) }) { throw StoreError.newerSchema(path: path) }
