@@ -5,6 +5,7 @@ import FeeGateStore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOFoundationCompat
 
 /// HTTP mode: starts `feegate serve` on loopback with a fresh database and drives it with
@@ -27,8 +28,11 @@ public enum HTTPSimulation {
         /// Open loop: requests per second to offer; `nil` = closed loop.
         public var rate: Double?
         public var maxInFlight: Int
+        /// Event-loop threads of the HTTP client (nil: one per core). Fewer leave more CPU to the server on a small machine.
+        public var clientThreads: Int?
         public init(feegateBinary: String, tariffs: String, settlementConfigPath: String?, port: Int, workload: Workload, requests: Int?, rate: Double?,
-                    maxInFlight: Int) {
+                    maxInFlight: Int, clientThreads: Int? = nil) {
+            self.clientThreads = clientThreads
             self.feegateBinary = feegateBinary
             self.tariffs = tariffs
             self.settlementConfigPath = settlementConfigPath
@@ -98,7 +102,8 @@ public enum HTTPSimulation {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let group: MultiThreadedEventLoopGroup? = http.clientThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) }
+        let client = HTTPClient(eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton, configuration: configuration)
         do {
         let base = "http://127.0.0.1:\(http.port)"
 
@@ -198,7 +203,9 @@ public enum HTTPSimulation {
                             let (s2, buffer) = try? await call(.POST, "/v1/parking/sessions/\(id)/stop", key: key, body: stop), s2 == 200,
                             let answer = try? JSONDecoder().decode(StopAnswer.self, from: buffer)
                         else { return false }
-                        model.addParking(e, answer, day: day)
+                        // The operator API counts a parking payment in the business day of its end time (a session
+                        // ending after midnight belongs to the next day), so the model does too.
+                        model.addParking(e, answer, day: BusinessDay(epochSeconds: e.eventTime))
                         return true
                     }
                 case .payment:
@@ -291,11 +298,23 @@ public enum HTTPSimulation {
         server.terminate()
         server.waitUntilExit()
 
-        // Close the day from this process (same file), then check invariants; `feegate verify` must be clean.
-        let store = try GatewayStore.open(path: path)
         let m = model.value
         report.transfers = m.acknowledgedTransfers
         report.transfersPerSecond = Double(m.acknowledgedTransfers) / elapsed
+
+        // The plain-SQLite ceiling of the same run: the transfers the server wrote (read back from its
+        // journal before the close), inserted with the C API in batches of the server's mean commit size.
+        if options.baseline {
+            let rows = try SQLiteBaseline.journalRows(path: path)
+            let mean = max(1, Int((report.batches?.meanTransfers ?? 1).rounded()))
+            options.log("baseline: \(rows.count) transfers with the SQLite C API, batches of \(mean)")
+            let result = try SQLiteBaseline.run(rows: rows, batchSize: mean, path: path + ".baseline")
+            report.baseline = result
+            report.ratioToSQLiteCeiling = Double(rows.count) / elapsed / result.transfersPerSecond
+        }
+
+        // Close the day from this process (same file), then check invariants; `feegate verify` must be clean.
+        let store = try GatewayStore.open(path: path)
         let service = SettlementService(store: store, config: options.settlementConfig)
         let closeStart = ContinuousClock.now
         let closed = try await service.close(day)
@@ -325,9 +344,11 @@ public enum HTTPSimulation {
         }
         if let close = report.settlementCloseMs { report.targets["settlement_close_le_1s"] = close <= 1_000 }
         try? await client.shutdown()
+            try? await group?.shutdownGracefully()
         return report
         } catch {
             try? await client.shutdown()
+            try? await group?.shutdownGracefully()
             throw error
         }
     }

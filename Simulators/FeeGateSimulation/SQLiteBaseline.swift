@@ -118,6 +118,31 @@ public enum SQLiteBaseline {
         return Result(transfers: rows.count, batchSize: batch, seconds: seconds, transfersPerSecond: Double(rows.count) / max(seconds, 1e-9))
     }
 
+    /// The journal's transfers (id, accounts, amount) in commit order, read from a FeeGate database
+    /// with the C API: the rows an HTTP run wrote, for its baseline.
+    public static func journalRows(path: String) throws -> [Row] {
+        var handle: OpaquePointer?
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK, let db = handle else {
+            throw Failure.sqlite("cannot open \(path)")
+        }
+        defer { sqlite3_close_v2(db) }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "SELECT id, debit_account_id, credit_account_id, amount FROM transfer ORDER BY seq", -1, &statement, nil) == SQLITE_OK
+        else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+        defer { sqlite3_finalize(statement) }
+        func uuid(_ column: Int32) -> UUID {
+            guard sqlite3_column_bytes(statement, column) == 16, let p = sqlite3_column_blob(statement, column) else { return UUID() }
+            var raw = UUID().uuid
+            withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: 16)) }
+            return UUID(uuid: raw)
+        }
+        var rows: [Row] = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            rows.append(Row(id: uuid(0), debit: uuid(1), credit: uuid(2), amount: sqlite3_column_int64(statement, 3)))
+        }
+        return rows
+    }
+
     static func withBlob(_ id: UUID, _ body: (UnsafeRawPointer?) -> Int32) throws {
         var uuid = id.uuid
         let rc = withUnsafeBytes(of: &uuid) { body($0.baseAddress) }

@@ -108,6 +108,12 @@ public struct SimWorkload: Sendable {
     /// Single fares by route length band (illustrative: 8,000 / 10,000 / 12,000 / 15,000 VND).
     static func fare(route: Int) -> Int64 { [8_000, 10_000, 12_000, 15_000, 8_000, 10_000, 8_000][route % 7] }
 
+    /// `n` (≥ 0) in decimal, zero-padded to `width` digits (what `%0*d` gives, without Foundation's formatter).
+    func pad(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
     /// The sales event `index` (0 ..< count).
     public func event(_ index: Int) -> SimEvent {
         var g = rng(index)
@@ -134,12 +140,12 @@ public struct SimWorkload: Sendable {
                 channel = tokenType
             }
             let vehicleNo = route * profile.vehiclesPerRoute + g.below(profile.vehiclesPerRoute)
-            let tokenValue = tokenType == "cccd" ? String(format: "0010%02d%06d", 40 + rider % 26, rider % 1_000_000) : String(format: "9704-%08d", rider)
+            let tokenValue = tokenType == "cccd" ? "0010" + pad(40 + rider % 26, 2) + pad(rider % 1_000_000, 6) : "9704-" + pad(rider, 8)
             return SimEvent(
                 index: index, id: id(index, 0), kind: .tap, phase: phase, retry: retry, operatorCode: Self.busOperator, channel: channel,
                 funder: funder, amount: amount, rate: .notSubject, code: .busFare, eventTime: at,
                 route: Self.tariffRoutes[route % Self.tariffRoutes.count], tokenType: tokenType, tokenValue: tokenValue,
-                vehicle: String(format: "29B-%03d.%02d", vehicleNo / 100 % 1000, vehicleNo % 100),
+                vehicle: "29B-" + pad(vehicleNo / 100 % 1000, 3) + "." + pad(vehicleNo % 100, 2),
                 validator: "V-\(vehicleNo)-\(g.below(profile.validatorsPerVehicle))", zone: "", plate: "", startTime: at)
         }
         if index < profile.taps + profile.parkingSessions {
@@ -149,7 +155,7 @@ public struct SimWorkload: Sendable {
             let price: Int64 = car ? 30_000 * hours : 5_000
             let method = g.below(20)
             let channel: String? = method < 8 ? "card" : method < 13 ? "account" : method < 18 ? "qr" : nil
-            let plate = String(format: "%02dA-%03d.%02d", 29 + index % 2, index / 100 % 1000, index % 100)
+            let plate = pad(29 + index % 2, 2) + "A-" + pad(index / 100 % 1000, 3) + "." + pad(index % 100, 2)
             return SimEvent(
                 index: index, id: id(index, 0), kind: .parking, phase: .online, retry: retry, operatorCode: Self.parkingOperator, channel: channel,
                 funder: channel == nil ? "city-budget" : nil, amount: price, rate: .eight, code: .parkingFee, eventTime: at + hours * 3_600,

@@ -30,6 +30,7 @@ struct FeeGateSim: AsyncParsableCommand {
     @Option(help: "Open loop: offered requests per second (HTTP mode).") var rate: Double?
     @Option(help: "Open loop: most requests in flight before new ones are counted as not sent.") var maxInFlight = 4_096
     @Option(help: "HTTP mode: at most this many requests.") var requests: Int?
+    @Option(help: "HTTP mode: event-loop threads of the load generator's client (default: one per core).") var clientThreads: Int?
     @Option(help: "Database file (recreated). Default: a temporary directory.") var db: String?
     @Option(help: "Business day to simulate (default: today in Hanoi).") var day: String?
     @Option(help: "The feegate binary for HTTP mode (default: next to feegate-sim).") var feegate: String?
@@ -75,7 +76,7 @@ struct FeeGateSim: AsyncParsableCommand {
             report = try await HTTPSimulation.run(
                 options,
                 http: .init(feegateBinary: binary, tariffs: tariffs, settlementConfigPath: configPath, port: port, workload: w, requests: requests,
-                            rate: rate, maxInFlight: maxInFlight))
+                            rate: rate, maxInFlight: maxInFlight, clientThreads: clientThreads))
         default:
             throw ValidationError("--mode must be in-process or http")
         }

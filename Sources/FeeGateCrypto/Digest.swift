@@ -9,11 +9,13 @@ public enum Digest {
     public enum Algorithm: Sendable {
         case sha1, sha256, sha512
 
+        /// The algorithm, fetched from OpenSSL's default provider once: passing the legacy
+        /// `EVP_sha256()` object makes OpenSSL 3 look the implementation up again on every call.
         var evp: OpaquePointer? {
             switch self {
-            case .sha1: return EVP_sha1()
-            case .sha256: return EVP_sha256()
-            case .sha512: return EVP_sha512()
+            case .sha1: return Fetched.sha1
+            case .sha256: return Fetched.sha256
+            case .sha512: return Fetched.sha512
             }
         }
 
@@ -122,5 +124,39 @@ public enum Hex {
         case 0x41...0x46: return c - 0x41 + 10
         default: return nil
         }
+    }
+}
+
+/// Message digests fetched once per process (never freed: they live as long as the process).
+private enum Fetched {
+    nonisolated(unsafe) static let sha1: OpaquePointer? = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()
+    nonisolated(unsafe) static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+    nonisolated(unsafe) static let sha512: OpaquePointer? = EVP_MD_fetch(nil, "SHA512", nil) ?? EVP_sha512()
+}
+
+/// SHA-256 with a reused OpenSSL context and a pre-fetched algorithm, for hot loops (the journal's
+/// hash chain): the same digest as ``Digest/sha256(_:)`` without a context allocation and an
+/// algorithm lookup per call. Not thread-safe: use one per thread or per transaction.
+public final class SHA256Context {
+    private static var algorithm: OpaquePointer? { Fetched.sha256 }
+    private let context: OpaquePointer
+
+    public init() {
+        guard let context = EVP_MD_CTX_new() else { preconditionFailure("EVP_MD_CTX_new failed: out of memory") }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// SHA-256(`first` ‖ `second`).
+    public func hash(_ first: [UInt8], _ second: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        var ok = EVP_DigestInit_ex(context, Self.algorithm, nil) == 1
+        ok = ok && first.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) } == 1
+        ok = ok && second.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) } == 1
+        ok = ok && output.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(context, $0.baseAddress, &length) } == 1
+        precondition(ok && length == 32, "SHA-256 failed: OpenSSL is broken")
+        return output
     }
 }

@@ -18,6 +18,9 @@ public struct GatewayStore: Sendable {
     let clock: @Sendable () -> Int64
     let knownAccounts = KnownAccounts()
     let settlementAccounts = SettlementAccountCache()
+    let principals: PrincipalCache
+    /// Group commit of the operator flows' record writes (see ``GroupedWriter``).
+    let records: GroupedWriter
 
     /// Tuning of the group-commit writer.
     public struct Options: Sendable {
@@ -28,6 +31,9 @@ public struct GatewayStore: Sendable {
         public var linger: Duration = .zero
         /// Ledger clock in nanoseconds since the Unix epoch (tests inject a fixed clock).
         public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000_000) }
+        /// How long a valid API key stays cached after a database read (0 = read on every request).
+        /// Revocations through this store take effect at once; by another process, within this time.
+        public var principalCacheTTL: Duration = .seconds(1)
 
         public init() {}
     }
@@ -67,6 +73,8 @@ public struct GatewayStore: Sendable {
         self.writer = writer
         self.path = path
         self.clock = options.clock
+        self.principals = PrincipalCache(ttl: options.principalCacheTTL)
+        self.records = GroupedWriter(writer: writer)
         let migrator = Migrations.migrator
         do {
             if try writer.read({ try migrator.hasBeenSuperseded($0) }) { throw StoreError.newerSchema(path: path) }
@@ -85,7 +93,7 @@ public struct GatewayStore: Sendable {
         let cache = settlementAccounts
         self.committer = TransferCommitter(
             maxTransfers: options.maxTransfersPerCommit, linger: options.linger,
-            commit: { batches in try await LedgerWrites.commit(batches, writer: commitWriter, now: clock(), cache: cache) })
+            commit: { batches in try LedgerWrites.commit(batches, writer: commitWriter, now: clock(), cache: cache) })
     }
 
     /// The `PRAGMA synchronous` level of the writer connection (2 = FULL). Exposed for tests and `feegate verify`.

@@ -61,7 +61,9 @@ extension FeeGate {
         }
 
         struct Revoke: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Revoke an API key at once.", discussion: "Example: feegate keys revoke key_3f9a1c2b7d4e")
+            static let configuration = CommandConfiguration(
+                abstract: "Revoke an API key (a running feegate serve stops accepting it within 1 second: it caches valid keys that long).",
+                discussion: "Example: feegate keys revoke key_3f9a1c2b7d4e")
             @Argument(help: "The key id from `feegate keys list`.") var id: String
             @OptionGroup var database: DatabaseOptions
 

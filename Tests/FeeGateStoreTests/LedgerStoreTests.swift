@@ -212,4 +212,55 @@ struct DirectoryStoreTests {
         await #expect(throws: StoreError.self) { try await store.createKey(role: .admin, operatorCode: "HN-BUS-01", label: nil) }
         await #expect(throws: StoreError.self) { try await store.createKey(role: .operator, operatorCode: "NOPE", label: nil) }
     }
+
+    /// Valid keys are cached; a revocation by another connection (`feegate keys revoke` while the
+    /// server runs) takes effect within the cache's lifetime, and at once with the cache off.
+    @Test func keyRevokedByAnotherProcessStopsWithinTheCacheLifetime() async throws {
+        let dir = try TemporaryDirectory()
+        var options = GatewayStore.Options()
+        options.principalCacheTTL = .milliseconds(200)
+        let server = try GatewayStore.open(path: dir.path("keys.sqlite"), options: options)
+        var uncachedOptions = GatewayStore.Options()
+        uncachedOptions.principalCacheTTL = .zero
+        let uncached = try GatewayStore.open(path: dir.path("keys.sqlite"), options: uncachedOptions)
+        let cli = try GatewayStore.open(path: dir.path("keys.sqlite"))
+        let (info, secret) = try await cli.createKey(role: .admin, operatorCode: nil, label: nil)
+        let principal = Principal(keyID: info.id, role: .admin, operatorCode: nil)
+        #expect(try await server.principal(forSecret: secret) == principal)
+        #expect(try await uncached.principal(forSecret: secret) == principal)
+        try await cli.revokeKey(id: info.id)
+        #expect(try await uncached.principal(forSecret: secret) == nil)
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(try await server.principal(forSecret: secret) == nil)
+        // A key created after a failed lookup works at once (unknown secrets are never cached).
+        #expect(try await server.principal(forSecret: "fg_unknown") == nil)
+    }
+
+    /// The rows returned by the commit are the rows in the journal (so the API need not read them back).
+    @Test func committedOutcomesAreTheJournalRows() async throws {
+        let dir = try TemporaryDirectory()
+        let clock = ManualClock(LedgerStoreTests.t0)
+        var options = GatewayStore.Options()
+        options.clock = { clock.now }
+        let store = try GatewayStore.open(path: dir.path("outcomes.sqlite"), options: options)
+        let a = UUID(), b = UUID()
+        _ = try await store.createAccounts([AccountRequest(id: a, code: .control, name: "a"), AccountRequest(id: b, code: .control, name: "b")])
+        let first = UUID(), second = UUID()
+        let batch = [
+            TransferRequest(id: first, debitAccountID: a, creditAccountID: b, amount: 7, code: .adjustment, reference: "one"),
+            TransferRequest(id: second, debitAccountID: a, creditAccountID: b, amount: 8, code: .adjustment, flags: .pending),
+            TransferRequest(id: UUID(), debitAccountID: a, creditAccountID: a, amount: 1, code: .adjustment),
+        ]
+        let outcomes = try await store.submitTransfersReturningCommitted(batch)
+        #expect(outcomes.map(\.result) == [TransferResult.ok, .ok, .accountsMustBeDifferent])
+        for (request, outcome) in zip(batch.prefix(2), outcomes) {
+            let stored = try #require(try await store.transfer(id: request.id))
+            #expect(outcome.committed?.seq == stored.seq)
+            #expect(outcome.committed?.transfer == stored.transfer)
+        }
+        #expect(outcomes[2].committed == nil)
+        let retry = try await store.submitTransfersReturningCommitted(Array(batch.prefix(1)))
+        #expect(retry.map(\.result) == [TransferResult.exists])
+        #expect(retry[0].committed == nil)
+    }
 }

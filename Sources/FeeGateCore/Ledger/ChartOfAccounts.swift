@@ -22,7 +22,12 @@ public struct AccountKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The derived account id.
-    public var id: UUID { DerivedID.make(namespace: "account", parts: [operatorCode ?? "*", code.name, qualifier]) }
+    public var id: UUID {
+        if let known = AccountKeyIDs.shared.lookup(self) { return known }
+        let id = DerivedID.make(namespace: "account", parts: [operatorCode ?? "*", code.name, qualifier])
+        AccountKeyIDs.shared.store(self, id)
+        return id
+    }
 
     /// A readable name for statements: `HN-PARK-01 operator_revenue 8%`.
     public var description: String {
@@ -94,5 +99,21 @@ public enum DerivedID {
     /// The id of leg `leg` of the postings for business event `event` (e.g. a parking session's payment).
     public static func transfer(event: UUID, purpose: String, leg: Int) -> UUID {
         make(namespace: "transfer", parts: [event.uuidString.lowercased(), purpose, String(leg)])
+    }
+}
+
+/// Derived account ids computed so far (every sale derives two or three; the set of keys is small).
+final class AccountKeyIDs: @unchecked Sendable {
+    static let shared = AccountKeyIDs()
+    private let lock = NSLock()
+    private var ids: [AccountKey: UUID] = [:]
+
+    func lookup(_ key: AccountKey) -> UUID? { lock.withLock { ids[key] } }
+
+    func store(_ key: AccountKey, _ id: UUID) {
+        lock.withLock {
+            if ids.count >= 4_096 { ids.removeAll(keepingCapacity: true) }
+            ids[key] = id
+        }
     }
 }

@@ -262,10 +262,9 @@ public struct LedgerEngine<Reader: LedgerReader> {
     public static func validate(_ r: TransferRequest) -> TransferResult? {
         let f = r.flags
         if r.id == UUID.zero { return .idMustNotBeZero }
-        let known = TransferFlags.named.reduce(TransferFlags()) { $0.union($1.flag) }
-        if !f.subtracting(known).isEmpty { return .reservedFlag }
+        if !f.subtracting(knownFlags).isEmpty { return .reservedFlag }
         let post = f.contains(.postPendingTransfer), void = f.contains(.voidPendingTransfer), pending = f.contains(.pending)
-        if [pending, post, void].filter({ $0 }).count > 1 { return .flagsAreMutuallyExclusive }
+        if (pending ? 1 : 0) + (post ? 1 : 0) + (void ? 1 : 0) > 1 { return .flagsAreMutuallyExclusive }
         let balancing = f.contains(.balancingDebit) || f.contains(.balancingCredit)
         if balancing && (post || void) { return .flagsAreMutuallyExclusive }
         if post || void {
@@ -287,9 +286,14 @@ public struct LedgerEngine<Reader: LedgerReader> {
             if amount > Money.maximum.vnd { return .amountExceedsMaximum }
         }
         if r.ledger == 0 { return .ledgerMustNotBeZero }
-        if let reference = r.reference, reference.count > TransferRequest.maximumReferenceLength { return .referenceTooLong }
+        // A character is at least one UTF-8 byte: only a reference longer than the limit in bytes can exceed it in characters.
+        if let reference = r.reference, reference.utf8.count > TransferRequest.maximumReferenceLength,
+            reference.count > TransferRequest.maximumReferenceLength
+        { return .referenceTooLong }
         return nil
     }
+
+    private static var knownFlags: TransferFlags { LedgerEngineConstants.knownTransferFlags }
 
     /// Compares a retry with the committed transfer of the same id (TigerBeetle's field order).
     public static func compare(_ r: TransferRequest, with e: Transfer) -> TransferResult {
@@ -385,6 +389,11 @@ public struct LedgerEngine<Reader: LedgerReader> {
             }
         }
     }
+}
+
+/// Values computed once (generic types cannot hold static stored properties).
+enum LedgerEngineConstants {
+    static let knownTransferFlags = TransferFlags.named.reduce(TransferFlags()) { $0.union($1.flag) }
 }
 
 extension Int64 {

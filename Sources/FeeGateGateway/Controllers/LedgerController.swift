@@ -56,26 +56,30 @@ struct LedgerController {
             nextCursor: page.count == limit ? page.last.map { Cursor.encode($0.seq) } : nil)
     }
 
-    @Sendable func createTransfers(_ request: Request, context: AppRequestContext) async throws -> LedgerDTO.Results<LedgerDTO.TransferResultOutput> {
+    @Sendable func createTransfers(_ request: Request, context: AppRequestContext) async throws -> LedgerDTO.TransferResultsResponse {
         try context.require(.admin)
         let body = try await StrictJSON.decode(LedgerDTO.CreateTransfers.self, from: request, context: context)
         guard (1...GatewayStore.maxTransfersPerRequest).contains(body.transfers.count) else {
             throw Problem(status: .unprocessableContent, code: "invalid_batch_size", detail: "send between 1 and \(GatewayStore.maxTransfersPerRequest) transfers per request")
         }
-        let results = try await store.submitTransfers(body.transfers)
+        let outcomes = try await store.submitTransfersReturningCommitted(body.transfers)
         var out: [LedgerDTO.TransferResultOutput] = []
-        out.reserveCapacity(results.count)
-        for (index, (request, result)) in zip(body.transfers, results).enumerated() {
+        out.reserveCapacity(outcomes.count)
+        for (index, (request, outcome)) in zip(body.transfers, outcomes).enumerated() {
+            let result = outcome.result
             var transfer: LedgerDTO.TransferOutput?
             // Echo the committed row (for `exists`: the original one) so a retry sees the original result.
-            if result.isSuccess, let committed = try await store.transfer(id: request.id) {
+            // A row this request wrote comes back from the commit itself; only `exists` reads the original.
+            if let committed = outcome.committed {
+                transfer = LedgerDTO.TransferOutput(committed.transfer, seq: committed.seq)
+            } else if result.isSuccess, let committed = try await store.transfer(id: request.id) {
                 transfer = LedgerDTO.TransferOutput(committed.transfer, seq: committed.seq)
             }
             out.append(.init(
                 index: index, id: request.id.uuidString.lowercased(), result: result.rawValue, committed: result.isSuccess,
                 detail: result == .ok ? nil : result.explanation, transfer: transfer))
         }
-        return .init(results: out)
+        return LedgerDTO.TransferResultsResponse(results: out)
     }
 
     @Sendable func getTransfer(_ request: Request, context: AppRequestContext) async throws -> LedgerDTO.TransferOutput {

@@ -62,8 +62,10 @@ extension Decoder {
     /// Throws a 400 naming the first field of this object that `Keys` does not list.
     func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
         let container = try self.container(keyedBy: AnyKey.self)
-        let known = Set(Keys.allCases.map(\.stringValue))
-        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !known.contains(key.stringValue) {
+        // `Keys(stringValue:)` matches exactly the names of `Keys.allCases`, without building a set per object.
+        // Only when a key is unknown are the keys sorted, so the error names the same (first sorted) field.
+        guard container.allKeys.contains(where: { Keys(stringValue: $0.stringValue) == nil }) else { return }
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where Keys(stringValue: key.stringValue) == nil {
             throw StrictJSON.field(
                 .badRequest, "unknown_field", codingPath + [key],
                 "unknown field '\(key.stringValue)'; allowed: \(Keys.allCases.map(\.stringValue).joined(separator: ", "))")

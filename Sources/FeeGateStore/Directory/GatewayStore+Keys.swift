@@ -36,9 +36,16 @@ extension GatewayStore {
     }
 
     /// The principal for a presented secret, or `nil` if unknown or revoked.
+    ///
+    /// Valid keys are cached for ``Options/principalCacheTTL`` so that a request does not read the
+    /// database to authenticate. Unknown secrets are never cached (a new key works at once), a key
+    /// revoked through this store stops working at once, and one revoked by another process
+    /// (`feegate keys revoke` next to a running `feegate serve`) within the TTL.
     public func principal(forSecret secret: String) async throws -> Principal? {
         let hash = Data(Digest.sha256(secret))
-        return try await mapErrors {
+        if let cached = principals.lookup(hash) { return cached }
+        let generation = principals.generation
+        let found: Principal? = try await mapErrors {
             try await writer.read { db in
                 guard let row = try Row.fetchOne(
                     db.cachedStatement(sql: "SELECT id, role, operator_code FROM api_key WHERE secret_hash = ? AND revoked_at IS NULL"),
@@ -49,6 +56,8 @@ extension GatewayStore {
                 return Principal(keyID: row["id"], role: parsed, operatorCode: row["operator_code"])
             }
         }
+        if let found { principals.store(hash, found, ifGeneration: generation) }
+        return found
     }
 
     /// All keys, newest first.
@@ -75,6 +84,57 @@ extension GatewayStore {
                 }
                 try db.execute(sql: "UPDATE api_key SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now, id])
             }
+        }
+        principals.removeAll()
+    }
+}
+
+/// Valid API keys recently read from the database, by secret hash, each for at most `ttl`.
+///
+/// A `generation` counter makes invalidation race-free: a lookup that started before a revocation
+/// never stores its (possibly stale) answer after it.
+final class PrincipalCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [Data: (principal: Principal, expires: UInt64)] = [:]
+    private var currentGeneration: UInt64 = 0
+    private let ttlNanoseconds: UInt64
+
+    init(ttl: Duration) {
+        let (seconds, attoseconds) = ttl.components
+        ttlNanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    var generation: UInt64 { lock.withLock { currentGeneration } }
+
+    func lookup(_ hash: Data) -> Principal? {
+        guard ttlNanoseconds > 0 else { return nil }
+        let now = Self.now()
+        return lock.withLock {
+            guard let entry = entries[hash] else { return nil }
+            if entry.expires <= now {
+                entries[hash] = nil
+                return nil
+            }
+            return entry.principal
+        }
+    }
+
+    func store(_ hash: Data, _ principal: Principal, ifGeneration generation: UInt64) {
+        guard ttlNanoseconds > 0 else { return }
+        let expires = Self.now() + ttlNanoseconds
+        lock.withLock {
+            guard generation == currentGeneration else { return }
+            if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (principal, expires)
+        }
+    }
+
+    func removeAll() {
+        lock.withLock {
+            currentGeneration &+= 1
+            entries.removeAll()
         }
     }
 }

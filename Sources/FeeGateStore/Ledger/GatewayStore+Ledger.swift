@@ -18,6 +18,12 @@ extension GatewayStore {
     ///   (an offline device uploading yesterday's taps); settlement counts the transfers in that day,
     ///   or in the next open day if it is already closed. `nil` = the posting day.
     public func submitTransfers(_ transfers: [TransferRequest], businessDay: BusinessDay? = nil) async throws -> [TransferResult] {
+        try await submitTransfersReturningCommitted(transfers, businessDay: businessDay).map(\.result)
+    }
+
+    /// Like ``submitTransfers(_:businessDay:)``, and also returns each transfer this request wrote
+    /// with its journal position, as committed (so callers need not read it back).
+    public func submitTransfersReturningCommitted(_ transfers: [TransferRequest], businessDay: BusinessDay? = nil) async throws -> [TransferOutcome] {
         precondition(transfers.count <= Self.maxTransfersPerRequest, "caller must enforce the request size limit")
         guard !transfers.isEmpty else { return [] }
         return try await committer.submit(transfers, businessDay: businessDay)

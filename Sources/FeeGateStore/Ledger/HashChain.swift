@@ -27,6 +27,14 @@ struct ChainHead {
         return hash
     }
 
+    /// Same as ``append(_:timestamp:)`` with a reused hashing context (the posting loop).
+    mutating func append(_ canonical: [UInt8], timestamp: Int64, hasher: SHA256Context) -> [UInt8] {
+        seq += 1
+        hash = hasher.hash(hash, canonical)
+        self.timestamp = max(self.timestamp, timestamp)
+        return hash
+    }
+
     func save(_ db: Database) throws {
         try db.cachedStatement(sql: "UPDATE chain_head SET seq = ?, hash = ?, timestamp = ? WHERE name = ?")
             .execute(arguments: [seq, Data(hash), timestamp, name])

@@ -52,12 +52,18 @@ struct SQLiteLedgerReader: LedgerReader {
         return try Row.fetchOne(statement, arguments: [id.blob]).map(LedgerRows.account)
     }
 
+    static let transferByID = "SELECT \(LedgerRows.transferColumns) FROM transfer WHERE id = ?"
+
     func transfer(id: UUID) throws -> Transfer? {
-        let statement = try db.cachedStatement(sql: "SELECT \(LedgerRows.transferColumns) FROM transfer WHERE id = ?")
+        // Almost every id the engine looks up is new: answer those with an index-only probe through
+        // the C API, and read the row only when the id exists.
+        guard try RawSQLite.exists(db.cachedStatement(sql: "SELECT 1 FROM transfer WHERE id = ?"), id: id, db) else { return nil }
+        let statement = try db.cachedStatement(sql: Self.transferByID)
         return try Row.fetchOne(statement, arguments: [id.blob]).map(LedgerRows.transfer)
     }
 
     func failure(id: UUID) throws -> TransferFailure? {
+        guard try RawSQLite.exists(db.cachedStatement(sql: "SELECT 1 FROM transfer_failure WHERE id = ?"), id: id, db) else { return nil }
         let statement = try db.cachedStatement(sql: "SELECT result, timestamp FROM transfer_failure WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id.blob]) else { return nil }
         let raw: String = row["result"]

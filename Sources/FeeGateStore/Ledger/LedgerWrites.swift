@@ -1,4 +1,5 @@
 import FeeGateCore
+import FeeGateCrypto
 import Foundation
 import GRDB
 
@@ -6,11 +7,12 @@ import GRDB
 enum LedgerWrites {
     /// Commits several requests' transfers in one IMMEDIATE transaction (a group commit).
     /// Returns one result array per request, in the order given.
+    /// Synchronous: runs on the committer's drain thread (never on the cooperative pool or an event loop).
     static func commit(
         _ batches: [Submission], writer: any DatabaseWriter, now: Int64, cache: SettlementAccountCache
-    ) async throws -> [[TransferResult]] {
-        try await mapErrors {
-            try await writer.write { db in
+    ) throws -> [[TransferOutcome]] {
+        try mapErrorsSync {
+            try writer.write { db in
                 var engine = LedgerEngine(reader: SQLiteLedgerReader(db: db), now: now, lastTimestamp: try ChainHead.lastTimestamp(db))
                 var results: [[TransferResult]] = []
                 results.reserveCapacity(batches.count)
@@ -21,8 +23,27 @@ enum LedgerWrites {
                         for t in batch.transfers { eventDays[t.id] = day }
                     }
                 }
-                try persist(engine.changes, db, eventDays: eventDays, cache: cache)
-                return results
+                let changes = engine.changes
+                let firstSeq = try persist(changes, db, eventDays: eventDays, cache: cache)
+                // The rows just written, by id, with their journal positions (returned instead of re-read).
+                var written: [UUID: Int] = [:]
+                written.reserveCapacity(changes.transfers.count)
+                for (index, t) in changes.transfers.enumerated() { written[t.id] = index }
+                var outcomes: [[TransferOutcome]] = []
+                outcomes.reserveCapacity(batches.count)
+                for (batch, batchResults) in zip(batches, results) {
+                    var out: [TransferOutcome] = []
+                    out.reserveCapacity(batchResults.count)
+                    for (request, result) in zip(batch.transfers, batchResults) {
+                        if result == .ok, let index = written[request.id] {
+                            out.append(TransferOutcome(result: result, committed: (seq: firstSeq + Int64(index), transfer: changes.transfers[index])))
+                        } else {
+                            out.append(TransferOutcome(result: result, committed: nil))
+                        }
+                    }
+                    outcomes.append(out)
+                }
+                return outcomes
             }
         }
     }
@@ -52,22 +73,38 @@ enum LedgerWrites {
 
     /// Appends the engine's transfers and failures to their hash chains and writes account counters.
     /// Also updates the settlement roll-ups in the same transaction (see ``SettlementRollup``).
-    static func persist(_ changes: LedgerChanges, _ db: Database, eventDays: [UUID: BusinessDay], cache: SettlementAccountCache) throws {
+    /// Returns the journal position (`seq`) of the first transfer written; the others follow in order.
+    @discardableResult
+    static func persist(_ changes: LedgerChanges, _ db: Database, eventDays: [UUID: BusinessDay], cache: SettlementAccountCache) throws -> Int64 {
+        var firstSeq: Int64 = 0
         if !changes.transfers.isEmpty {
             var head = try ChainHead.load(db, "transfer")
+            firstSeq = head.seq + 1
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO transfer (seq, id, debit_account_id, credit_account_id, amount, pending_id, timeout, ledger,
                                           code, flags, reference, timestamp, expires_at, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            let hasher = SHA256Context()
+            let s = insert.sqliteStatement
             for t in changes.transfers {
-                let hash = head.append(CanonicalEncoding.transfer(t, seq: head.seq + 1), timestamp: t.timestamp)
-                try insert.execute(arguments: [
-                    head.seq, t.id.blob, t.debitAccountID.blob, t.creditAccountID.blob, t.amount, t.pendingID?.blob,
-                    Int64(t.timeoutSeconds), Int64(t.ledger), Int64(t.code.rawValue), Int64(t.flags.rawValue), t.reference,
-                    t.timestamp, t.expiresAt, Data(hash),
-                ])
+                let hash = head.append(CanonicalEncoding.transfer(t, seq: head.seq + 1), timestamp: t.timestamp, hasher: hasher)
+                RawSQLite.bind(s, 1, head.seq)
+                RawSQLite.bind(s, 2, t.id)
+                RawSQLite.bind(s, 3, t.debitAccountID)
+                RawSQLite.bind(s, 4, t.creditAccountID)
+                RawSQLite.bind(s, 5, t.amount)
+                RawSQLite.bind(s, 6, t.pendingID)
+                RawSQLite.bind(s, 7, Int64(t.timeoutSeconds))
+                RawSQLite.bind(s, 8, Int64(t.ledger))
+                RawSQLite.bind(s, 9, Int64(t.code.rawValue))
+                RawSQLite.bind(s, 10, Int64(t.flags.rawValue))
+                RawSQLite.bind(s, 11, t.reference)
+                RawSQLite.bind(s, 12, t.timestamp)
+                RawSQLite.bind(s, 13, t.expiresAt)
+                RawSQLite.bind(s, 14, hash)
+                try RawSQLite.execute(insert, db)
             }
             try head.save(db)
             try SettlementRollup.apply(changes, db, eventDays: eventDays, cache: cache)
@@ -88,6 +125,7 @@ enum LedgerWrites {
             }
             try head.save(db)
         }
+        return firstSeq
     }
 
     /// Creates accounts in one transaction; identical retries return `exists`.

@@ -128,7 +128,7 @@ extension GatewayStore {
     /// Records a priced tap with the next ticket number of its operator and year.
     public func recordTap(_ tap: TransitTap, operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord) async throws -> (outcome: RecordOutcome, ticketNumber: Int64) {
         try await mapErrors {
-            try await writer.write { db in
+            try await records.write { db in
                 let provisional = operation(tap, 0)
                 if let existing = try Self.fetchOperation(db, provisional.id) {
                     return (existing.requestHash == provisional.requestHash ? .replay(existing) : try Self.conflict(existing), 0)
@@ -234,7 +234,7 @@ extension GatewayStore {
         receiptNumber: Int64? = nil, operation: @escaping @Sendable (Int64) -> OperationRecord
     ) async throws -> (outcome: RecordOutcome, receiptNumber: Int64) {
         try await mapErrors {
-            try await writer.write { db in
+            try await records.write { db in
                 let provisional = operation(0)
                 if let existing = try Self.fetchOperation(db, provisional.id) {
                     return (existing.requestHash == provisional.requestHash ? .replay(existing) : try Self.conflict(existing), 0)
@@ -258,7 +258,7 @@ extension GatewayStore {
     /// same body → replay, different body → conflict.
     func recording(_ operation: OperationRecord, write: @escaping @Sendable (Database) throws -> Void) async throws -> RecordOutcome {
         try await mapErrors {
-            try await writer.write { db in
+            try await records.write { db in
                 if let existing = try Self.fetchOperation(db, operation.id) {
                     return existing.requestHash == operation.requestHash ? .replay(existing) : try Self.conflict(existing)
                 }
