@@ -81,7 +81,16 @@ public enum InProcessSimulation {
     public static func run(_ options: SimOptions, commitStats: CommitStats? = nil) async throws -> SimReport {
         let path = options.databasePath
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        let store = try GatewayStore.open(path: path)
+        // Postings take their business day from the ledger clock. To simulate a day other than today, the store's
+        // clock runs at the real pace from noon of that day, so on-time postings, the close and the late events
+        // land where they would have that day.
+        var storeOptions = GatewayStore.Options()
+        let wallNow = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        if BusinessDay(ledgerTimestamp: wallNow) != options.day {
+            let offset = (options.day.startEpochSeconds + 12 * 3_600) * 1_000_000_000 - wallNow
+            storeOptions.clock = { Int64(Date().timeIntervalSince1970 * 1_000_000_000) + offset }
+        }
+        let store = try GatewayStore.open(path: path, options: storeOptions)
         for (code, kind, tax) in [(SimWorkload.busOperator, OperatorKind.bus, "0100100142"), (SimWorkload.parkingOperator, .parking, "0101234567"),
                                   (SimWorkload.feesOperator, .fees, "0100100001")] {
             _ = try await store.addOperator(code: code, name: code, taxCode: tax, kind: kind, mttPrefix: nil, invoiceSeries: nil)

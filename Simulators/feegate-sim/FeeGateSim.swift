@@ -32,7 +32,8 @@ struct FeeGateSim: AsyncParsableCommand {
     @Option(help: "HTTP mode: at most this many requests.") var requests: Int?
     @Option(help: "HTTP mode: event-loop threads of the load generator's client (default: one per core).") var clientThreads: Int?
     @Option(help: "Database file (recreated). Default: a temporary directory.") var db: String?
-    @Option(help: "Business day to simulate (default: today in Hanoi).") var day: String?
+    @Option(help: "Business day to simulate (default: today in Hanoi). In-process, another day runs the store's clock from noon of that day.")
+    var day: String?
     @Option(help: "The feegate binary for HTTP mode (default: next to feegate-sim).") var feegate: String?
     @Option(help: "Tariff directory for HTTP mode.") var tariffs = "./Tariffs"
     @Option(help: "Settlement configuration (default: ./Config/settlement.yaml if present, else built-in).") var settlementConfig: String?

@@ -16,6 +16,9 @@ public struct LedgerItem: Sendable, Hashable, Codable {
         case payout
         /// Money owed back on a refunded payment intent, paid out by the bank.
         case refund
+        /// The lump an acquirer settles for one channel of a closed settlement day (card, app, e-wallet…):
+        /// Σ gross − refunds − the channel's fee over the operators. Bank QR is not one: it arrives per intent.
+        case inflow
     }
 
     /// Stable identity, e.g. `intent:FG7K3M9X5`, `payout:2026-11-21:HN-PARK-01`, `notification:<uuid>`.
@@ -191,6 +194,7 @@ public struct RuleSet: Sendable, Hashable {
         MatchRule(name: "payout-reference", priority: 40, direction: .debit, kinds: [.payout, .refund], reference: .extract, dateWindowDays: 2, lateDays: 3),
         MatchRule(name: "payout-split", priority: 50, strategy: .manyToOne, direction: .debit, kinds: [.payout], reference: .extract, dateWindowDays: 2, lateDays: 3),
         MatchRule(name: "suspense-amount-date", priority: 60, direction: .credit, kinds: [.notification], reference: .none, dateWindowDays: 0),
+        MatchRule(name: "acquirer-inflow", priority: 70, direction: .credit, kinds: [.inflow], reference: .none, dateWindowDays: 2, lateDays: 3),
         MatchRule(
             name: "reference-amount-differs", priority: 90, direction: .any, kinds: [.intent, .payout, .refund], reference: .extract, dateWindowDays: 2, lateDays: 3,
             reportAmountMismatch: true),

@@ -97,6 +97,32 @@ struct ReconciliationStoreTests {
         #expect(try await world.store.reconciliationLedgerItems(from: day("2026-11-22"), to: day("2026-11-22")).isEmpty)
     }
 
+    /// Expected settlement inflows: per channel of a closed day, Σ over operators of gross − refunds − fee, hand-computed;
+    /// bank QR (matched per intent) and channels netting to 0 are not expected on the statement. The acquirer's lump,
+    /// booked the next day with the bank's own text, is matched on amount and date; a wrong amount is not.
+    @Test func acquirerInflowsComeFromClosedSettlementDays() async throws {
+        let store = try GatewayStore.inMemory()
+        let record = """
+            {"day":"2026-11-21","groups":[
+             {"operator":"HN-PARK-01","channel":"card","gross":1000000,"refunds":50000,"fee":6000},
+             {"operator":"HN-BUS-01","channel":"card","gross":500000,"refunds":0,"fee":3000},
+             {"operator":"HN-PARK-01","channel":"qr","gross":200000,"refunds":0,"fee":1000},
+             {"operator":"HN-BUS-01","channel":"bank_card","gross":100000,"refunds":100000,"fee":0}],
+             "payouts":[]}
+            """
+        _ = try await store.closeSettlementDay(BusinessDay("2026-11-21")!) { _, _ in SettlementClosePlan(accounts: [], transfers: [], record: record) }
+        let items = try await store.reconciliationLedgerItems(from: day("2026-11-21"), to: day("2026-11-21"))
+        // card: (1,000,000 − 50,000 − 6,000) + (500,000 − 0 − 3,000) = 944,000 + 497,000 = 1,441,000.
+        #expect(items.map(\.key) == ["inflow:2026-11-21:card"] && items.first?.amount == 1_441_000 && items.first?.kind == .inflow)
+        let matcher = Matcher(rules: .standard)
+        let good = [bankLine(1, 1_441_000, "2026-11-22", "TT THE VISA/MC NGAY 21/11 MID 00123", ref: "ACQ1")]
+        let rows = matcher.run(bank: good, ledger: items, reportLedgerFrom: day("2026-11-21"))
+        #expect(rows.count == 1 && rows[0].status == .matched && rows[0].rule == "acquirer-inflow", "\(rows)")
+        let wrong = [bankLine(1, 1_440_000, "2026-11-22", "TT THE VISA/MC NGAY 21/11 MID 00123", ref: "ACQ1")]
+        let off = matcher.run(bank: wrong, ledger: items, reportLedgerFrom: day("2026-11-21")).map(\.status).sorted { $0.rawValue < $1.rawValue }
+        #expect(off == [.unmatchedBank, .unmatchedLedger])
+    }
+
     @Test func importIsAllOrNothingAndReimportChangesNothing() async throws {
         let world = try await ReconciliationWorld.make()
         let dir = try TemporaryDirectory()

@@ -156,7 +156,10 @@ extension GatewayStore {
     ///   FeeGate processed its first payment;
     /// - `notification:<id>` — money recorded in suspense (no intent matched);
     /// - `payout:<day>:<operator>` — a ready settlement payout (a debit), dated on the settled day;
-    /// - `refund:<reference>` — a refunded intent's money going back (a debit), dated on the refund decision.
+    /// - `refund:<reference>` — a refunded intent's money going back (a debit), dated on the refund decision;
+    /// - `inflow:<day>:<channel>` — what the channel's acquirer owes for a closed settlement day (a credit): Σ over
+    ///   the operators of gross − refunds − the channel fee (the acquirer deducts the whole fee; a sponsor's share
+    ///   is settled with the operator, not by the acquirer). Bank QR (`qr`) arrives per intent and is excluded.
     public func reconciliationLedgerItems(from: BusinessDay, to: BusinessDay) async throws -> [LedgerItem] {
         let lo = from.startEpochSeconds * 1_000_000_000, hi = to.endEpochSeconds * 1_000_000_000
         return try await mapErrors {
@@ -240,6 +243,14 @@ extension GatewayStore {
                                 key: "payout:\(day):\(payout.operator)", kind: .payout, amount: -payout.amount, date: day, reference: payout.reference, text: "",
                                 operatorCode: payout.operator))
                     }
+                    var inflows: [String: Int64] = [:]
+                    for group in decoded.groups ?? [] where !Self.perIntentChannels.contains(group.channel) {
+                        inflows[group.channel, default: 0] += group.gross - group.refunds - group.fee
+                    }
+                    for channel in inflows.keys.sorted() where inflows[channel]! > 0 {
+                        items.append(
+                            LedgerItem(key: "inflow:\(day):\(channel)", kind: .inflow, amount: inflows[channel]!, date: day, reference: nil, text: "", operatorCode: nil))
+                    }
                 }
                 // Deterministic order without sorting a million strings: intents in creation order, then suspense,
                 // refunds and payouts in the order they were recorded.
@@ -248,8 +259,18 @@ extension GatewayStore {
         }
     }
 
-    /// The payouts of a sealed settlement record (the part reconciliation needs).
+    /// Channels whose money reaches the bank per payment intent (matched as `intent:` items), not as an acquirer's lump.
+    static let perIntentChannels: Set<String> = ["qr"]
+
+    /// The payouts and channel groups of a sealed settlement record (the part reconciliation needs).
     struct SealedPayouts: Decodable {
+        struct Group: Decodable {
+            let channel: String
+            let gross: Int64
+            let refunds: Int64
+            let fee: Int64
+        }
+        let groups: [Group]?
         struct Payout: Decodable {
             let `operator`: String
             let amount: Int64
