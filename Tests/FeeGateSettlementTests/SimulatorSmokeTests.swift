@@ -7,10 +7,14 @@ import Testing
 
 /// The `smoke` profile through the real posting path: asserts the simulator's invariants, never its speed.
 @Suite struct SimulatorSmokeTests {
-    @Test func smokeDayHoldsEveryInvariant() async throws {
+    /// Today, and a past day (the store's clock then runs from noon of that day, so on-time postings, the close and
+    /// the late events still land in the right business days).
+    @Test(arguments: [0, -3])
+    func smokeDayHoldsEveryInvariant(daysFromToday: Int64) async throws {
         let dir = try TemporaryDirectory()
+        let today = BusinessDay(epochSeconds: Int64(Date().timeIntervalSince1970))
         let options = SimOptions(
-            profile: .smoke, seed: 7, day: BusinessDay(epochSeconds: Int64(Date().timeIntervalSince1970)), databasePath: dir.path("smoke.sqlite"),
+            profile: .smoke, seed: 7, day: BusinessDay(number: today.number + daysFromToday), databasePath: dir.path("smoke.sqlite"),
             concurrency: 16, settlementConfig: try SettlementConfig.parse(SimDefaults.settlementYAML), baseline: false)
         let report = try await InProcessSimulation.run(options)
         for invariant in report.invariants { #expect(invariant.ok, "\(invariant.name): \(invariant.detail)") }
