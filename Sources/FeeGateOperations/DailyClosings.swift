@@ -59,8 +59,7 @@ public struct DailyClosings: Sendable {
         if let last {
             start = last.day.next
         } else {
-            let firstDocument = try await store.documentOperators().first(where: { $0.operatorCode == operatorCode })?.oldestUnclosed
-                .map { BusinessDay(epochSeconds: $0) }
+            let firstDocument = try await store.oldestUnclosedDocument(operatorCode: operatorCode).map { BusinessDay(epochSeconds: $0) }
             let firstRide = try await store.firstRideDay(operatorCode: operatorCode)
             guard let first = [firstDocument, firstRide].compactMap({ $0 }).min(), first <= day else { return [] }
             start = first

@@ -152,17 +152,15 @@ extension GatewayStore {
         }
     }
 
-    /// Operators that have issued at least one document, with the Unix second of their oldest document no
-    /// closing has taken yet (`nil` when every document is closed).
-    public func documentOperators() async throws -> [(operatorCode: String, oldestUnclosed: Int64?)] {
+    /// The Unix second of the operator's oldest document no closing has taken yet, or `nil` when every one is
+    /// closed (or it has none).
+    public func oldestUnclosedDocument(operatorCode: String) async throws -> Int64? {
         try await mapErrors {
             try await writer.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT d.operator_code AS code,
-                           MIN(CASE WHEN c.document_seq IS NULL THEN d.issued_at END) AS oldest
-                    FROM document d LEFT JOIN closing_document c ON c.document_seq = d.seq
-                    GROUP BY d.operator_code ORDER BY d.operator_code
-                    """).map { (operatorCode: $0["code"], oldestUnclosed: $0["oldest"]) }
+                try Int64.fetchOne(db, sql: """
+                    SELECT MIN(d.issued_at) FROM document d
+                    WHERE d.operator_code = ? AND NOT EXISTS (SELECT 1 FROM closing_document c WHERE c.document_seq = d.seq)
+                    """, arguments: [operatorCode])
             }
         }
     }
