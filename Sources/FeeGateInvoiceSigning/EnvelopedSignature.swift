@@ -166,8 +166,7 @@ public enum EnvelopedSignatureVerifier {
     /// Decodes an element's base64 text (line breaks allowed, nothing else).
     static func base64(_ element: XMLElement, what: String) throws(InvoiceSigningError) -> [UInt8] {
         guard element.elementChildren.isEmpty else { throw .malformedSignature("\(what) must hold only base64 text") }
-        let text = element.children.map { if case .text(let t) = $0 { t } else { "" } }.joined()
-            .filter { !" \n\r\t".contains($0) }
+        let text = element.text.filter { !" \n\r\t".contains($0) }
         guard !text.isEmpty, let data = Data(base64Encoded: text) else { throw .malformedSignature("\(what) is not valid base64") }
         return Array(data)
     }

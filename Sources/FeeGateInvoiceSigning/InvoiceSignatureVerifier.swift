@@ -37,9 +37,7 @@ public enum InvoiceSignatureVerifier {
             root = try XMLTree.parse(xml)
         } catch { throw .document(error) }
         guard document.hasSellerSignature,
-              let signature = root.elementChildren.first(where: { $0.name == "DSCKS" })?
-                .elementChildren.first(where: { $0.name == "NBan" })?
-                .elementChildren.first(where: { $0.name == "Signature" })
+              let signature = root.child("DSCKS")?.child("NBan")?.child("Signature")
         else { throw .unsigned }
 
         let check = try EnvelopedSignatureVerifier.verify(signature: signature, in: root, dataID: document.dataID, trustedCAs: trustedCAs)

@@ -20,6 +20,12 @@ public struct XMLElement: Sendable, Hashable {
     public var elementChildren: [XMLElement] {
         children.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
     }
+
+    /// The first child element called `name`, or `nil`.
+    public func child(_ name: String) -> XMLElement? { elementChildren.first { $0.name == name } }
+
+    /// The element's own text (its text children joined; text inside child elements is not included).
+    public var text: String { children.map { if case .text(let t) = $0 { t } else { "" } }.joined() }
 }
 
 public struct XMLAttribute: Sendable, Hashable {

@@ -218,17 +218,7 @@ public struct DailyClosing: Sendable {
 
     /// The closing document with `signature` (a canonical `Signature` element) in `DSCKS/NBan`.
     public func xml(signature: String) -> [UInt8] {
-        var w = CanonicalXMLWriter()
-        w.raw(InvoiceXML.declaration)
-        w.open("BCChotNgay")
-        w.raw(dataElement())
-        w.open("DSCKS")
-        w.open("NBan")
-        w.raw(signature)
-        w.close("NBan")
-        w.close("DSCKS")
-        w.close("BCChotNgay")
-        return Array(w.text.utf8)
+        SellerSignedXML.document(root: "BCChotNgay", data: dataElement(), signature: signature)
     }
 }
 
@@ -252,26 +242,25 @@ public struct ParsedClosing: Sendable {
         }
         func text(_ e: XMLElement?, _ path: String) throws(InvoicingError) -> String {
             guard let e else { throw .structure(path: path, reason: "missing") }
-            return e.children.map { if case .text(let t) = $0 { t } else { "" } }.joined()
+            return e.text
         }
-        func child(_ e: XMLElement, _ name: String) -> XMLElement? { e.elementChildren.first { $0.name == name } }
         let base = "/BCChotNgay/DLBCChot"
-        guard let day = BusinessDay(try text(child(data, "Ngay"), base + "/Ngay")) else { throw .structure(path: base + "/Ngay", reason: "not YYYY-MM-DD") }
-        guard let number = Int64(try text(child(data, "STT"), base + "/STT")) else { throw .structure(path: base + "/STT", reason: "not a number") }
-        let closedAt = try VietnamTime.parse(try text(child(data, "TGChot"), base + "/TGChot"))
-        guard let totals = child(data, "TToan"), let cumulative = Int64(try text(child(totals, "LKTgTTTBSo"), base + "/TToan/LKTgTTTBSo")) else {
+        guard let day = BusinessDay(try text(data.child("Ngay"), base + "/Ngay")) else { throw .structure(path: base + "/Ngay", reason: "not YYYY-MM-DD") }
+        guard let number = Int64(try text(data.child("STT"), base + "/STT")) else { throw .structure(path: base + "/STT", reason: "not a number") }
+        let closedAt = try VietnamTime.parse(try text(data.child("TGChot"), base + "/TGChot"))
+        guard let totals = data.child("TToan"), let cumulative = Int64(try text(totals.child("LKTgTTTBSo"), base + "/TToan/LKTgTTTBSo")) else {
             throw .structure(path: base + "/TToan", reason: "missing LKTgTTTBSo")
         }
         var batches: [BatchReference] = []
-        for b in child(data, "DSTDiep")?.elementChildren ?? [] {
-            guard let count = Int(try text(child(b, "SLuong"), base + "/DSTDiep/TDiep/SLuong")),
-                  let digest = Hex.decode(try text(child(b, "SHA256"), base + "/DSTDiep/TDiep/SHA256"))
+        for b in data.child("DSTDiep")?.elementChildren ?? [] {
+            guard let count = Int(try text(b.child("SLuong"), base + "/DSTDiep/TDiep/SLuong")),
+                  let digest = Hex.decode(try text(b.child("SHA256"), base + "/DSTDiep/TDiep/SHA256"))
             else { throw .structure(path: base + "/DSTDiep/TDiep", reason: "bad SLuong or SHA256") }
-            batches.append(BatchReference(messageID: try text(child(b, "MTDiep"), base + "/DSTDiep/TDiep/MTDiep"), documentCount: count, xmlSHA256: digest))
+            batches.append(BatchReference(messageID: try text(b.child("MTDiep"), base + "/DSTDiep/TDiep/MTDiep"), documentCount: count, xmlSHA256: digest))
         }
         return ParsedClosing(
-            root: root, dataID: id, operatorCode: try text(child(data, "MaDVi"), base + "/MaDVi"), day: day, number: number, closedAt: closedAt,
-            previousHash: try text(child(data, "HashTruoc"), base + "/HashTruoc"), cumulative: cumulative, batches: batches)
+            root: root, dataID: id, operatorCode: try text(data.child("MaDVi"), base + "/MaDVi"), day: day, number: number, closedAt: closedAt,
+            previousHash: try text(data.child("HashTruoc"), base + "/HashTruoc"), cumulative: cumulative, batches: batches)
     }
 
     /// The canonical form of the stored `DLBCChot` (to compare with a rebuilt ``DailyClosing/dataElement()``).
@@ -281,6 +270,6 @@ public struct ParsedClosing: Sendable {
 
     /// The closing's seller `Signature` element.
     public var signature: XMLElement? {
-        root.elementChildren.first { $0.name == "DSCKS" }?.elementChildren.first { $0.name == "NBan" }?.elementChildren.first { $0.name == "Signature" }
+        root.child("DSCKS")?.child("NBan")?.child("Signature")
     }
 }

@@ -176,7 +176,7 @@ public enum TaxBatchVerifier {
               let dataID = parts[1].attribute("Id")
         else { throw .malformedSignature("a TDiep message is TDiep/{TTChung, DLieu[@Id], CKSNNT}") }
         func field(_ name: String) -> String? {
-            parts[0].elementChildren.first { $0.name == name }.map { $0.children.map { if case .text(let t) = $0 { t } else { "" } }.joined() }
+            parts[0].child(name)?.text
         }
         guard field("MLTDiep") == TaxBatchBuilder.messageType, let sender = field("MNGui"), let id = field("MTDiep"), id.hasPrefix(sender),
               id.count == sender.count + 32, id.dropFirst(sender.count).allSatisfy({ $0.isHexDigit && !$0.isLowercase }), id.count <= 46

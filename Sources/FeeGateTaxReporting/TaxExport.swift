@@ -80,16 +80,7 @@ public enum TaxExport {
         let sorted = files.sorted { $0.name < $1.name }
         let data = manifestData(day: day, operatorCode: operatorCode, files: sorted, summaries: summaries)
         let signature = try signer.signature(dataCanonical: data, dataID: manifestDataID(day: day, operatorCode: operatorCode), signingTime: signingTime)
-        var w = CanonicalXMLWriter()
-        w.raw(InvoiceXML.declaration)
-        w.open("BKeXuat")
-        w.raw(data)
-        w.open("DSCKS")
-        w.open("NBan")
-        w.raw(signature)
-        w.close("NBan")
-        w.close("DSCKS")
-        w.close("BKeXuat")
-        return try ZIPArchive.write(sorted + [ZIPArchive.Entry(name: manifestName, bytes: Array(w.text.utf8))])
+        let manifest = SellerSignedXML.document(root: "BKeXuat", data: data, signature: signature)
+        return try ZIPArchive.write(sorted + [ZIPArchive.Entry(name: manifestName, bytes: manifest)])
     }
 }
