@@ -46,45 +46,38 @@ public enum Postings {
     public static func refund(
         event: UUID, operatorCode op: String, channel: String, price: Money, rate: VATRate, reference: String
     ) -> Plan {
-        let parts = rate.split(inclusive: price)
-        let clearing = AccountKey.clearing(op, channel: channel), revenue = AccountKey.revenue(op, vat: rate)
-        var accounts = [clearing, revenue]
-        var transfers = [
-            TransferRequest(
-                id: DerivedID.transfer(event: event, purpose: "refund", leg: 0), debitAccountID: revenue.id, creditAccountID: clearing.id,
-                amount: parts.beforeVAT.vnd, code: .refund, reference: reference)
-        ]
-        if parts.vat.vnd > 0 {
-            let vat = AccountKey.vatPayable(op)
-            accounts.append(vat)
-            transfers[0].flags.insert(.linked)
-            transfers.append(
-                TransferRequest(
-                    id: DerivedID.transfer(event: event, purpose: "refund", leg: 1), debitAccountID: vat.id, creditAccountID: clearing.id,
-                    amount: parts.vat.vnd, code: .refund, reference: reference))
-        }
-        return Plan(accounts: accounts, transfers: transfers)
+        vatLegs(event: event, purpose: "refund", counterpart: .clearing(op, channel: channel), operatorCode: op, price: price, rate: rate,
+                codes: (.refund, .refund), intoRevenue: false, reference: reference)
     }
 
     private static func split(
         event: UUID, debit: AccountKey, operatorCode op: String, price: Money, rate: VATRate, code: TransferCode, reference: String
     ) -> Plan {
+        vatLegs(event: event, purpose: "sale", counterpart: debit, operatorCode: op, price: price, rate: rate, codes: (code, .vat), intoRevenue: true,
+                reference: reference)
+    }
+
+    /// A VAT-inclusive `price` between `counterpart` and the operator's revenue and VAT accounts: leg 0 before VAT,
+    /// leg 1 the VAT (only when there is any, linked to leg 0); into revenue for a sale, out of it for a refund.
+    private static func vatLegs(
+        event: UUID, purpose: String, counterpart: AccountKey, operatorCode op: String, price: Money, rate: VATRate,
+        codes: (revenue: TransferCode, vat: TransferCode), intoRevenue: Bool, reference: String
+    ) -> Plan {
         let parts = rate.split(inclusive: price)
         let revenue = AccountKey.revenue(op, vat: rate)
-        var accounts = [debit, revenue]
-        var transfers = [
-            TransferRequest(
-                id: DerivedID.transfer(event: event, purpose: "sale", leg: 0), debitAccountID: debit.id, creditAccountID: revenue.id,
-                amount: parts.beforeVAT.vnd, code: code, reference: reference)
-        ]
+        func leg(_ n: Int, _ account: AccountKey, _ amount: Money, _ code: TransferCode) -> TransferRequest {
+            let (debit, credit) = intoRevenue ? (counterpart, account) : (account, counterpart)
+            return TransferRequest(
+                id: DerivedID.transfer(event: event, purpose: purpose, leg: n), debitAccountID: debit.id, creditAccountID: credit.id,
+                amount: amount.vnd, code: code, reference: reference)
+        }
+        var accounts = [counterpart, revenue]
+        var transfers = [leg(0, revenue, parts.beforeVAT, codes.revenue)]
         if parts.vat.vnd > 0 {
             let vat = AccountKey.vatPayable(op)
             accounts.append(vat)
             transfers[0].flags.insert(.linked)
-            transfers.append(
-                TransferRequest(
-                    id: DerivedID.transfer(event: event, purpose: "sale", leg: 1), debitAccountID: debit.id, creditAccountID: vat.id,
-                    amount: parts.vat.vnd, code: .vat, reference: reference))
+            transfers.append(leg(1, vat, parts.vat, codes.vat))
         }
         return Plan(accounts: accounts, transfers: transfers)
     }
