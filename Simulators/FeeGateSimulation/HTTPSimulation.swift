@@ -358,14 +358,19 @@ public enum HTTPSimulation {
     }
 
     static func parseBatches(_ text: String) -> SimReport.Batches? {
-        var sum = 0.0, count = 0.0
-        for line in text.split(separator: "\n") where line.hasPrefix("feegate_ledger_commit_transfers_") {
+        var sum = 0.0, count = 0.0, commitSeconds: Double?
+        for line in text.split(separator: "\n") where line.hasPrefix("feegate_ledger_commit_") {
             let parts = line.split(separator: " ")
             guard parts.count >= 2, let value = Double(parts[parts.count - 1]) else { continue }
             if parts[0].hasPrefix("feegate_ledger_commit_transfers_sum") { sum += value }
             if parts[0].hasPrefix("feegate_ledger_commit_transfers_count") { count += value }
+            // Prometheus timers are histograms in seconds.
+            if parts[0].hasPrefix("feegate_ledger_commit_duration_sum") { commitSeconds = (commitSeconds ?? 0) + value }
         }
-        return count > 0 ? SimReport.Batches(commits: Int(count), meanTransfers: sum / count, maxTransfers: 0) : nil
+        guard count > 0 else { return nil }
+        var batches = SimReport.Batches(commits: Int(count), meanTransfers: sum / count, maxTransfers: 0)
+        batches.commitSeconds = commitSeconds
+        return batches
     }
 
     struct TapAnswer: Decodable {

@@ -33,11 +33,20 @@ public final class CommitStats: @unchecked Sendable, MetricsFactory {
     private(set) var commits = 0
     private(set) var transfers = 0
     private(set) var largest = 0
+    private(set) var commitNanoseconds: Int64 = 0
 
     public init() {}
 
     public var snapshot: SimReport.Batches {
-        lock.withLock { SimReport.Batches(commits: commits, meanTransfers: commits == 0 ? 0 : Double(transfers) / Double(commits), maxTransfers: largest) }
+        lock.withLock {
+            SimReport.Batches(
+                commits: commits, meanTransfers: commits == 0 ? 0 : Double(transfers) / Double(commits), maxTransfers: largest,
+                commitSeconds: Double(commitNanoseconds) / 1e9)
+        }
+    }
+
+    func addCommitTime(_ nanoseconds: Int64) {
+        lock.withLock { commitNanoseconds += nanoseconds }
     }
 
     func add(_ value: Int64) {
@@ -54,6 +63,12 @@ public final class CommitStats: @unchecked Sendable, MetricsFactory {
         func record(_ value: Int64) { stats?.add(value) }
         func record(_ value: Double) { stats?.add(Int64(value)) }
     }
+    /// The writer's time inside commits (engine, inserts and `fsync`), from `feegate_ledger_commit_duration`.
+    final class CommitTimer: TimerHandler, @unchecked Sendable {
+        let stats: CommitStats
+        init(_ stats: CommitStats) { self.stats = stats }
+        func recordNanoseconds(_ duration: Int64) { stats.addCommitTime(duration) }
+    }
     final class Nothing: CounterHandler, FloatingPointCounterHandler, TimerHandler, @unchecked Sendable {
         func increment(by: Int64) {}
         func increment(by: Double) {}
@@ -67,7 +82,9 @@ public final class CommitStats: @unchecked Sendable, MetricsFactory {
         Handler(label == "feegate_ledger_commit_transfers" ? self : nil)
     }
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler { NothingMeter() }
-    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler { Nothing() }
+    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        label == "feegate_ledger_commit_duration" ? CommitTimer(self) : Nothing()
+    }
     public func destroyCounter(_ handler: any CounterHandler) {}
     public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
     public func destroyMeter(_ handler: any MeterHandler) {}
@@ -93,7 +110,10 @@ public struct SimReport: Sendable, Codable {
         public let commits: Int
         public let meanTransfers: Double
         public let maxTransfers: Int
-        enum CodingKeys: String, CodingKey { case commits, meanTransfers = "mean_transfers", maxTransfers = "max_transfers" }
+        /// Seconds the single writer spent committing (engine, inserts and `fsync`); near the run's
+        /// duration means the run was writer-bound, far below it means the writer waited for work.
+        public var commitSeconds: Double?
+        enum CodingKeys: String, CodingKey { case commits, meanTransfers = "mean_transfers", maxTransfers = "max_transfers", commitSeconds = "commit_seconds" }
     }
     public struct Invariant: Sendable, Codable {
         public let name: String
@@ -163,7 +183,10 @@ public struct SimReport: Sendable, Codable {
         if let l = latency {
             lines.append(String(format: "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%llu)", l.p50, l.p90, l.p99, l.p999, l.max, l.count))
         }
-        if let b = batches { lines.append(String(format: "group commits %d, mean %.1f transfers, max %d", b.commits, b.meanTransfers, b.maxTransfers)) }
+        if let b = batches {
+            lines.append(String(format: "group commits %d, mean %.1f transfers, max %d", b.commits, b.meanTransfers, b.maxTransfers)
+                + (b.commitSeconds.map { String(format: "; writer committing %.1f s of the run", $0) } ?? ""))
+        }
         if let close = settlementCloseMs { lines.append(String(format: "settlement close %.1f ms (%d groups)", close, settlementGroups ?? 0)) }
         lines.append(String(format: "db %.1f MB, peak RSS %.1f MB%@", Double(dbBytes) / 1e6, Double(peakRSSBytes) / 1e6,
                             serverPeakRSSBytes.map { String(format: ", server peak RSS %.1f MB", Double($0) / 1e6) } ?? ""))
