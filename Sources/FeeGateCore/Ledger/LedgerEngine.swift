@@ -11,6 +11,15 @@ public protocol LedgerReader {
     func failure(id: UUID) throws -> TransferFailure?
     /// How a pending transfer was resolved, or `nil` while it is still pending.
     func resolution(ofPending id: UUID) throws -> PendingResolution?
+    /// `true` if no committed transfer and no sticky failure has this id: the common case of the
+    /// posting path, which a store can answer with one probe instead of two lookups.
+    func isUnused(id: UUID) throws -> Bool
+}
+
+extension LedgerReader {
+    public func isUnused(id: UUID) throws -> Bool {
+        try transfer(id: id) == nil && failure(id: id) == nil
+    }
 }
 
 /// Everything one engine run decided, to be written in one transaction.
@@ -136,8 +145,12 @@ public struct LedgerEngine<Reader: LedgerReader> {
 
     private mutating func apply(_ r: TransferRequest) throws -> TransferResult {
         if let invalid = Self.validate(r) { return invalid }
-        if let existing = try lookupTransfer(r.id) { return Self.compare(r, with: existing) }
-        if try lookupFailure(r.id) != nil { return .idAlreadyFailed }
+        // Almost every id is new: one probe answers that; only a used id reads the row or the failure.
+        let unused = try newTransfers[r.id] == nil && failures[r.id] == nil && reader.isUnused(id: r.id)
+        if !unused {
+            if let existing = try lookupTransfer(r.id) { return Self.compare(r, with: existing) }
+            if try lookupFailure(r.id) != nil { return .idAlreadyFailed }
+        }
         if r.flags.contains(.postPendingTransfer) || r.flags.contains(.voidPendingTransfer) {
             return try applyPostOrVoid(r)
         }

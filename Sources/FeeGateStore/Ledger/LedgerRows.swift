@@ -62,6 +62,13 @@ struct SQLiteLedgerReader: LedgerReader {
         return try Row.fetchOne(statement, arguments: [id.blob]).map(LedgerRows.transfer)
     }
 
+    /// One index probe over both tables (the engine's question for every new transfer).
+    func isUnused(id: UUID) throws -> Bool {
+        let probe = try db.cachedStatement(
+            sql: "SELECT 1 FROM transfer WHERE id = ?1 UNION ALL SELECT 1 FROM transfer_failure WHERE id = ?1 LIMIT 1")
+        return try !RawSQLite.exists(probe, id: id, db)
+    }
+
     func failure(id: UUID) throws -> TransferFailure? {
         guard try RawSQLite.exists(db.cachedStatement(sql: "SELECT 1 FROM transfer_failure WHERE id = ?"), id: id, db) else { return nil }
         let statement = try db.cachedStatement(sql: "SELECT result, timestamp FROM transfer_failure WHERE id = ?")
