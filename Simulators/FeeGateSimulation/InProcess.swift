@@ -154,10 +154,50 @@ public enum InProcessSimulation {
             }
         }
 
-        // Phase 1: the day online. Phase 2: offline validators upload their batches, refunds are made.
-        options.log("in-process: \(workload.count) events, concurrency \(options.concurrency)")
-        let started = ContinuousClock.now
-        await drive((0..<workload.count).lazy.map(workload.event).filter { $0.phase == .online }, businessDay: day)
+        // The plain-SQLite ceiling takes the same transfers (late ones excepted), in parts interleaved with
+        // the run: after each part of the run it inserts as many transfers as the run has acknowledged so far,
+        // in batches of that part's mean commit size. Both then see the same minutes of the same disk
+        // (whose fsync latency drifts by 2x over minutes) and databases of the same size.
+        var baselineRows: [SQLiteBaseline.Row] = []
+        if options.baseline {
+            for i in 0..<workload.count {
+                let e = workload.event(i)
+                guard e.phase != .late else { continue }
+                for t in e.plan.transfers { baselineRows.append(.init(id: t.id, debit: t.debitAccountID ?? UUID(), credit: t.creditAccountID ?? UUID(), amount: t.amount ?? 0)) }
+                if let r = workload.refund(of: e) {
+                    for t in r.plan.transfers { baselineRows.append(.init(id: t.id, debit: t.debitAccountID ?? UUID(), credit: t.creditAccountID ?? UUID(), amount: t.amount ?? 0)) }
+                }
+            }
+        }
+        let baseline = options.baseline ? try SQLiteBaseline.Session(path: path + ".baseline", rows: baselineRows) : nil
+        var baselineDone = 0
+        var commitsBefore = (commits: 0, transfers: 0.0)
+        /// Inserts the baseline's share of the part just run, in batches of that part's mean commit size.
+        func baselineCatchUp(all: Bool = false) throws {
+            guard let baseline else { return }
+            let target = all ? baselineRows.count : min(baselineRows.count, model.value.acknowledgedTransfers)
+            guard target > baselineDone else { return }
+            var mean = Double(options.concurrency)
+            if let stats = commitStats?.snapshot {
+                let now = (commits: stats.commits, transfers: stats.meanTransfers * Double(stats.commits))
+                if now.commits > commitsBefore.commits { mean = (now.transfers - commitsBefore.transfers) / Double(now.commits - commitsBefore.commits) }
+                commitsBefore = now
+            }
+            try baseline.insert(baselineRows[baselineDone..<target], batchSize: max(1, Int(mean.rounded())))
+            baselineDone = target
+        }
+
+        // Phase 1: the day online, in four parts. Phase 2: offline validators upload their batches, refunds are made.
+        options.log("in-process: \(workload.count) events, concurrency \(options.concurrency)\(options.baseline ? ", SQLite baseline interleaved" : "")")
+        var ingestion = Duration.zero
+        let parts = 4
+        for part in 0..<parts {
+            let range = (workload.count * part / parts)..<(workload.count * (part + 1) / parts)
+            let partStart = ContinuousClock.now
+            await drive(range.lazy.map(workload.event).filter { $0.phase == .online }, businessDay: day)
+            ingestion += ContinuousClock.now - partStart
+            try baselineCatchUp()
+        }
         options.log("online phase done: \(counts["requests"]) requests")
         var offline: [SimEvent] = []
         var late: [SimEvent] = []
@@ -170,6 +210,7 @@ public enum InProcessSimulation {
             }
         }
         // Offline uploads: 100 taps per request, each request carrying the event day.
+        let offlineStart = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
             for chunk in stride(from: 0, to: offline.count, by: 100).map({ Array(offline[$0..<min($0 + 100, offline.count)]) }) {
@@ -200,7 +241,9 @@ public enum InProcessSimulation {
                 inFlight += 1
             }
         }
-        let elapsed = Measure.seconds(ContinuousClock.now - started)
+        ingestion += ContinuousClock.now - offlineStart
+        try baselineCatchUp(all: true)
+        let elapsed = Measure.seconds(ingestion)
         let ingested = model.value.acknowledgedTransfers
         options.log("ingested \(ingested) transfers in \(String(format: "%.1f", elapsed)) s")
 
@@ -245,20 +288,9 @@ public enum InProcessSimulation {
         report.invariants = inv
         report.dbBytes = Measure.fileBytes(path)
 
-        if options.baseline {
-            let mean = max(1, Int((report.batches?.meanTransfers ?? Double(options.concurrency)).rounded()))
-            var rows: [SQLiteBaseline.Row] = []
-            rows.reserveCapacity(ingested)
-            for i in 0..<workload.count {
-                let e = workload.event(i)
-                guard e.phase != .late else { continue }
-                for t in e.plan.transfers { rows.append(.init(id: t.id, debit: t.debitAccountID ?? UUID(), credit: t.creditAccountID ?? UUID(), amount: t.amount ?? 0)) }
-                if let r = workload.refund(of: e) {
-                    for t in r.plan.transfers { rows.append(.init(id: t.id, debit: t.debitAccountID ?? UUID(), credit: t.creditAccountID ?? UUID(), amount: t.amount ?? 0)) }
-                }
-            }
-            options.log("baseline: \(rows.count) transfers with the SQLite C API, batches of \(mean)")
-            let result = try SQLiteBaseline.run(rows: rows, batchSize: mean, path: path + ".baseline")
+        if let baseline {
+            let result = baseline.result
+            options.log("baseline: \(result.transfers) transfers with the SQLite C API, interleaved, mean batch \(result.batchSize)")
             report.baseline = result
             report.ratioToSQLiteCeiling = report.transfersPerSecond / result.transfersPerSecond
         }

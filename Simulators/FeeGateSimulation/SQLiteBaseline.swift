@@ -33,89 +33,140 @@ public enum SQLiteBaseline {
         var description: String { switch self { case .sqlite(let m): return "baseline SQLite error: \(m)" } }
     }
 
+    /// Inserts `rows` in one go (HTTP mode, after the run).
     public static func run(rows: [Row], batchSize: Int, path: String) throws -> Result {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        var handle: OpaquePointer?
-        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK, let db = handle else {
-            throw Failure.sqlite("cannot open \(path)")
-        }
-        defer {
-            sqlite3_close_v2(db)
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
-        func exec(_ sql: String) throws {
-            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
-        }
-        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA foreign_keys=ON;")
-        try exec("""
-            CREATE TABLE account (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, debits_posted INTEGER NOT NULL DEFAULT 0,
-                                  credits_posted INTEGER NOT NULL DEFAULT 0) STRICT;
-            CREATE TABLE transfer (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, debit_account_id BLOB NOT NULL REFERENCES account(id),
-                                   credit_account_id BLOB NOT NULL REFERENCES account(id), amount INTEGER NOT NULL, pending_id BLOB,
-                                   timeout INTEGER NOT NULL, ledger INTEGER NOT NULL, code INTEGER NOT NULL, flags INTEGER NOT NULL,
-                                   reference TEXT, timestamp INTEGER NOT NULL, expires_at INTEGER, hash BLOB NOT NULL) STRICT;
-            CREATE INDEX transfer_debit ON transfer(debit_account_id, seq);
-            CREATE INDEX transfer_credit ON transfer(credit_account_id, seq);
-            """)
-        var accounts = Set<UUID>()
-        for r in rows {
-            accounts.insert(r.debit)
-            accounts.insert(r.credit)
-        }
-        try exec("BEGIN")
-        var insertAccount: OpaquePointer?
-        sqlite3_prepare_v2(db, "INSERT INTO account (id) VALUES (?)", -1, &insertAccount, nil)
-        for a in accounts {
-            try withBlob(a) { p in sqlite3_bind_blob(insertAccount, 1, p, 16, SQLITE_TRANSIENT) }
-            guard sqlite3_step(insertAccount) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
-            sqlite3_reset(insertAccount)
-        }
-        sqlite3_finalize(insertAccount)
-        try exec("COMMIT")
+        let session = try Session(path: path, rows: rows)
+        try session.insert(rows[...], batchSize: batchSize)
+        return session.result
+    }
 
-        var insert: OpaquePointer?, debit: OpaquePointer?, credit: OpaquePointer?
-        sqlite3_prepare_v2(
-            db,
-            "INSERT INTO transfer (id, debit_account_id, credit_account_id, amount, timeout, ledger, code, flags, reference, timestamp, hash) VALUES (?, ?, ?, ?, 0, 704, 1002, 0, ?, ?, ?)",
-            -1, &insert, nil)
-        sqlite3_prepare_v2(db, "UPDATE account SET debits_posted = debits_posted + ? WHERE id = ?", -1, &debit, nil)
-        sqlite3_prepare_v2(db, "UPDATE account SET credits_posted = credits_posted + ? WHERE id = ?", -1, &credit, nil)
-        defer {
+    /// A baseline database that takes its transfers in several parts, so that its inserts can be
+    /// interleaved with the measured run (same minutes of the same disk, whose `fsync` latency
+    /// drifts by 2x over minutes) and grow with it. Only the time inside ``insert(_:batchSize:)`` counts.
+    public final class Session {
+        private let db: OpaquePointer
+        private let path: String
+        private let insert: OpaquePointer
+        private let debit: OpaquePointer
+        private let credit: OpaquePointer
+        private var timestamp: Int64 = 1
+        private var elapsed = Duration.zero
+        private var transfers = 0
+        private var batchWeighted = 0
+        private let hash = [UInt8](repeating: 0xAB, count: 32)
+
+        /// Creates the schema and the accounts of `rows` (untimed).
+        public init(path: String, rows: [Row]) throws {
+            self.path = path
+            Self.remove(path)
+            var handle: OpaquePointer?
+            guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK, let db = handle else {
+                throw Failure.sqlite("cannot open \(path)")
+            }
+            self.db = db
+            func exec(_ sql: String) throws {
+                guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+            }
+            func prepare(_ sql: String) throws -> OpaquePointer {
+                var statement: OpaquePointer?
+                guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+                    throw Failure.sqlite(String(cString: sqlite3_errmsg(db)))
+                }
+                return statement
+            }
+            do {
+                try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA foreign_keys=ON;")
+                try exec("""
+                    CREATE TABLE account (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, debits_posted INTEGER NOT NULL DEFAULT 0,
+                                          credits_posted INTEGER NOT NULL DEFAULT 0) STRICT;
+                    CREATE TABLE transfer (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, debit_account_id BLOB NOT NULL REFERENCES account(id),
+                                           credit_account_id BLOB NOT NULL REFERENCES account(id), amount INTEGER NOT NULL, pending_id BLOB,
+                                           timeout INTEGER NOT NULL, ledger INTEGER NOT NULL, code INTEGER NOT NULL, flags INTEGER NOT NULL,
+                                           reference TEXT, timestamp INTEGER NOT NULL, expires_at INTEGER, hash BLOB NOT NULL) STRICT;
+                    CREATE INDEX transfer_debit ON transfer(debit_account_id, seq);
+                    CREATE INDEX transfer_credit ON transfer(credit_account_id, seq);
+                    """)
+                var accounts = Set<UUID>()
+                for r in rows {
+                    accounts.insert(r.debit)
+                    accounts.insert(r.credit)
+                }
+                try exec("BEGIN")
+                let insertAccount = try prepare("INSERT INTO account (id) VALUES (?)")
+                defer { sqlite3_finalize(insertAccount) }
+                for a in accounts {
+                    try withBlob(a) { p in sqlite3_bind_blob(insertAccount, 1, p, 16, SQLITE_TRANSIENT) }
+                    guard sqlite3_step(insertAccount) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+                    sqlite3_reset(insertAccount)
+                }
+                try exec("COMMIT")
+                insert = try prepare(
+                    "INSERT INTO transfer (id, debit_account_id, credit_account_id, amount, timeout, ledger, code, flags, reference, timestamp, hash) VALUES (?, ?, ?, ?, 0, 704, 1002, 0, ?, ?, ?)")
+                debit = try prepare("UPDATE account SET debits_posted = debits_posted + ? WHERE id = ?")
+                credit = try prepare("UPDATE account SET credits_posted = credits_posted + ? WHERE id = ?")
+            } catch {
+                sqlite3_close_v2(db)
+                Self.remove(path)
+                throw error
+            }
+        }
+
+        deinit {
             sqlite3_finalize(insert)
             sqlite3_finalize(debit)
             sqlite3_finalize(credit)
+            sqlite3_close_v2(db)
+            Self.remove(path)
         }
-        let hash = [UInt8](repeating: 0xAB, count: 32)
-        let batch = max(1, batchSize)
-        let started = ContinuousClock.now
-        var timestamp: Int64 = 1
-        var index = 0
-        while index < rows.count {
-            try exec("BEGIN IMMEDIATE")
-            for r in rows[index..<min(index + batch, rows.count)] {
-                try withBlob(r.id) { p in sqlite3_bind_blob(insert, 1, p, 16, SQLITE_TRANSIENT) }
-                try withBlob(r.debit) { p in sqlite3_bind_blob(insert, 2, p, 16, SQLITE_TRANSIENT) }
-                try withBlob(r.credit) { p in sqlite3_bind_blob(insert, 3, p, 16, SQLITE_TRANSIENT) }
-                sqlite3_bind_int64(insert, 4, r.amount)
-                sqlite3_bind_text(insert, 5, "baseline", -1, SQLITE_TRANSIENT)
-                sqlite3_bind_int64(insert, 6, timestamp)
-                hash.withUnsafeBytes { p in _ = sqlite3_bind_blob(insert, 7, p.baseAddress, 32, SQLITE_TRANSIENT) }
-                timestamp += 1
-                guard sqlite3_step(insert) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
-                sqlite3_reset(insert)
-                for (statement, account) in [(debit, r.debit), (credit, r.credit)] {
-                    sqlite3_bind_int64(statement, 1, r.amount)
-                    try withBlob(account) { p in sqlite3_bind_blob(statement, 2, p, 16, SQLITE_TRANSIENT) }
-                    guard sqlite3_step(statement) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
-                    sqlite3_reset(statement)
+
+        private static func remove(_ path: String) {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+
+        private func exec(_ sql: String) throws {
+            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+        }
+
+        /// Inserts `rows`, `batchSize` transfers per `BEGIN IMMEDIATE … COMMIT` (timed).
+        public func insert(_ rows: ArraySlice<Row>, batchSize: Int) throws {
+            let batch = max(1, batchSize)
+            let started = ContinuousClock.now
+            defer { elapsed += ContinuousClock.now - started }
+            var index = rows.startIndex
+            while index < rows.endIndex {
+                try exec("BEGIN IMMEDIATE")
+                for r in rows[index..<min(index + batch, rows.endIndex)] {
+                    try withBlob(r.id) { p in sqlite3_bind_blob(insert, 1, p, 16, SQLITE_TRANSIENT) }
+                    try withBlob(r.debit) { p in sqlite3_bind_blob(insert, 2, p, 16, SQLITE_TRANSIENT) }
+                    try withBlob(r.credit) { p in sqlite3_bind_blob(insert, 3, p, 16, SQLITE_TRANSIENT) }
+                    sqlite3_bind_int64(insert, 4, r.amount)
+                    sqlite3_bind_text(insert, 5, "baseline", -1, SQLITE_TRANSIENT)
+                    sqlite3_bind_int64(insert, 6, timestamp)
+                    hash.withUnsafeBytes { p in _ = sqlite3_bind_blob(insert, 7, p.baseAddress, 32, SQLITE_TRANSIENT) }
+                    timestamp += 1
+                    guard sqlite3_step(insert) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+                    sqlite3_reset(insert)
+                    for (statement, account) in [(debit, r.debit), (credit, r.credit)] {
+                        sqlite3_bind_int64(statement, 1, r.amount)
+                        try withBlob(account) { p in sqlite3_bind_blob(statement, 2, p, 16, SQLITE_TRANSIENT) }
+                        guard sqlite3_step(statement) == SQLITE_DONE else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
+                        sqlite3_reset(statement)
+                    }
                 }
+                try exec("COMMIT")
+                index = min(index + batch, rows.endIndex)
             }
-            try exec("COMMIT")
-            index += batch
+            transfers += rows.count
+            batchWeighted += batch * rows.count
         }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Result(transfers: rows.count, batchSize: batch, seconds: seconds, transfersPerSecond: Double(rows.count) / max(seconds, 1e-9))
+
+        /// Everything inserted so far; `batchSize` is the batch size asked for, weighted by transfers.
+        public var result: Result {
+            let seconds = Measure.seconds(elapsed)
+            return Result(
+                transfers: transfers, batchSize: transfers == 0 ? 0 : Int((Double(batchWeighted) / Double(transfers)).rounded()), seconds: seconds,
+                transfersPerSecond: Double(transfers) / max(seconds, 1e-9))
+        }
     }
 
     /// The journal's transfers (id, accounts, amount) in commit order, read from a FeeGate database
