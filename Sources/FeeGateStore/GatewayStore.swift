@@ -21,6 +21,8 @@ public struct GatewayStore: Sendable {
     let principals: PrincipalCache
     /// Group commit of the operator flows' record writes (see ``GroupedWriter``).
     let records: GroupedWriter
+    /// Background WAL checkpoints of a file database (see ``WALCheckpointer``).
+    let checkpointer: WALCheckpointer?
 
     /// Tuning of the group-commit writer.
     public struct Options: Sendable {
@@ -34,6 +36,9 @@ public struct GatewayStore: Sendable {
         /// How long a valid API key stays cached after a database read (0 = read on every request).
         /// Revocations through this store take effect at once; by another process, within this time.
         public var principalCacheTTL: Duration = .seconds(1)
+        /// Checkpoint the WAL from a background thread instead of inside the commit that fills it
+        /// (``WALCheckpointer``); `false` keeps SQLite's default (the committing writer checkpoints).
+        public var backgroundCheckpoints = true
 
         public init() {}
     }
@@ -60,7 +65,14 @@ public struct GatewayStore: Sendable {
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        return try GatewayStore(writer: pool, path: path, migrate: migrate, options: options)
+        var checkpointer: WALCheckpointer?
+        if options.backgroundCheckpoints, let started = WALCheckpointer(path: path) {
+            try mapErrorsSync {
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.writerCheckpointPages)") }
+            }
+            checkpointer = started
+        }
+        return try GatewayStore(writer: pool, path: path, migrate: migrate, options: options, checkpointer: checkpointer)
     }
 
     /// An in-memory database (tests). Same schema and code paths, no durability.
@@ -69,8 +81,9 @@ public struct GatewayStore: Sendable {
         return try GatewayStore(writer: queue, path: ":memory:", migrate: true, options: options)
     }
 
-    init(writer: any DatabaseWriter, path: String, migrate: Bool, options: Options) throws {
+    init(writer: any DatabaseWriter, path: String, migrate: Bool, options: Options, checkpointer: WALCheckpointer? = nil) throws {
         self.writer = writer
+        self.checkpointer = checkpointer
         self.path = path
         self.clock = options.clock
         self.principals = PrincipalCache(ttl: options.principalCacheTTL)
