@@ -1,11 +1,12 @@
 import CSQLiteBaseline
+import FeeGateStore
 import Foundation
 
 /// The ceiling of this machine: the same transfers inserted with plain SQLite C API calls (no GRDB,
 /// no ledger engine, no hashing): per transfer one INSERT into a table shaped like FeeGate's journal
 /// (same columns, UNIQUE id, the two account indexes, foreign keys on) and one counter UPDATE on each
 /// of its two accounts; `batchSize` transfers per `BEGIN IMMEDIATE … COMMIT`; WAL, synchronous=FULL,
-/// 64 MiB page cache, the same file system.
+/// 64 MiB page cache, WAL checkpoints from a background thread as the store does, the same file system.
 public enum SQLiteBaseline {
     public struct Result: Sendable, Codable {
         public let transfers: Int
@@ -54,6 +55,7 @@ public enum SQLiteBaseline {
         private var transfers = 0
         private var batchWeighted = 0
         private let hash = [UInt8](repeating: 0xAB, count: 32)
+        private var checkpointer: WALCheckpointer?
 
         /// Creates the schema and the accounts of `rows` (untimed).
         public init(path: String, rows: [Row]) throws {
@@ -76,6 +78,9 @@ public enum SQLiteBaseline {
             }
             do {
                 try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA foreign_keys=ON;")
+                // The store's WAL arrangement: checkpoints from a thread of their own, the writer's only as a safety net.
+                checkpointer = WALCheckpointer(path: path)
+                if checkpointer != nil { try exec("PRAGMA wal_autocheckpoint=\(WALCheckpointer.writerCheckpointPages);") }
                 try exec("""
                     CREATE TABLE account (seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, debits_posted INTEGER NOT NULL DEFAULT 0,
                                           credits_posted INTEGER NOT NULL DEFAULT 0) STRICT;
@@ -112,6 +117,7 @@ public enum SQLiteBaseline {
         }
 
         deinit {
+            checkpointer = nil
             sqlite3_finalize(insert)
             sqlite3_finalize(debit)
             sqlite3_finalize(credit)
