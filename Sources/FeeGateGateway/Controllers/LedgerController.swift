@@ -58,7 +58,8 @@ struct LedgerController {
 
     @Sendable func createTransfers(_ request: Request, context: AppRequestContext) async throws -> LedgerDTO.TransferResultsResponse {
         try context.require(.admin)
-        let body = try await StrictJSON.decode(LedgerDTO.CreateTransfers.self, from: request, context: context)
+        let body = try await StrictJSON.decode(
+            LedgerDTO.CreateTransfers.self, from: request, context: context, fastPath: LedgerDTO.CreateTransfers.fastPath)
         guard (1...GatewayStore.maxTransfersPerRequest).contains(body.transfers.count) else {
             throw Problem(status: .unprocessableContent, code: "invalid_batch_size", detail: "send between 1 and \(GatewayStore.maxTransfersPerRequest) transfers per request")
         }

@@ -44,6 +44,13 @@ enum LedgerDTO {
     struct CreateTransfers: Decodable {
         let transfers: [TransferRequest]
 
+        init(transfers: [TransferRequest]) { self.transfers = transfers }
+
+        /// The common body shape without `JSONDecoder`; `nil` sends the body to the strict decoder.
+        static func fastPath(_ bytes: UnsafeRawBufferPointer) -> CreateTransfers? {
+            TransferBodyFastPath.parse(bytes).map(CreateTransfers.init(transfers:))
+        }
+
         enum CodingKeys: String, CodingKey, CaseIterable { case transfers }
 
         init(from decoder: any Decoder) throws {

@@ -7,9 +7,14 @@ import NIOCore
 /// become a ``Problem`` naming the exact field, before anything is written.
 enum StrictJSON {
     /// Decodes the whole body as `T`, or throws a 400/422 ``Problem``.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext) async throws -> T {
+    /// `fastPath`, when given, may answer first from the raw bytes; it must answer `nil` for anything the
+    /// decoder would reject or read differently (see ``TransferBodyFastPath``).
+    static func decode<T: Decodable>(
+        _ type: T.Type, from request: Request, context: AppRequestContext, fastPath: ((UnsafeRawBufferPointer) -> T?)? = nil
+    ) async throws -> T {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        if let fastPath, let value = buffer.withUnsafeReadableBytes(fastPath) { return value }
         let data = Data(buffer.readableBytesView)
         if data.isEmpty { throw Problem(status: .badRequest, code: "malformed_json", detail: "the request body is empty; send a JSON object") }
         do {
