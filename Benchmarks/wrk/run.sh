@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-30}
 connections=${2:-256}
-fg="$root/.build/release/feegate"
+fg="${FEEGATE:-$root/.build/release/feegate}"
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 db="$work/wrk.sqlite"
