@@ -9,10 +9,8 @@ import Metrics
 /// resumes only after the transaction holding its transfers has committed, so an acknowledgement
 /// always means "durable". A request is never split across transactions.
 ///
-/// The drain loop runs on its own thread (started when requests arrive, ending when the queue is
-/// empty) and calls the synchronous commit directly: the next transaction starts as soon as the
-/// previous one has committed, without waiting for a turn on the cooperative thread pool, which
-/// under load is busy with the very requests that are waiting for the writer.
+/// The queue is a ``DrainQueue``: its own thread calls the synchronous commit directly, starting the
+/// next transaction as soon as the previous one has committed.
 final class TransferCommitter: @unchecked Sendable {
     typealias Commit = @Sendable ([Submission]) throws -> [[TransferOutcome]]
 
@@ -22,72 +20,14 @@ final class TransferCommitter: @unchecked Sendable {
         let continuation: CheckedContinuation<[TransferOutcome], any Error>
     }
 
-    private let maxTransfers: Int
-    private let linger: Duration
-    private let commit: Commit
-    private let lock = NSLock()
-    private var queue: [Job] = []
-    private var queuedTransfers = 0
-    private var draining = false
-
-    private let commitSize = Recorder(label: "feegate_ledger_commit_transfers")
-    private let commitRequests = Recorder(label: "feegate_ledger_commit_requests")
-    private let commitTimer = Timer(label: "feegate_ledger_commit_duration")
+    private let queue: DrainQueue<Job>
 
     init(maxTransfers: Int, linger: Duration, commit: @escaping Commit) {
-        self.maxTransfers = max(1, maxTransfers)
-        self.linger = linger
-        self.commit = commit
-    }
-
-    /// Commits `batch` (one request) and returns its per-transfer outcomes once durable.
-    func submit(_ batch: [TransferRequest], businessDay: BusinessDay? = nil) async throws -> [TransferOutcome] {
-        try await withCheckedThrowingContinuation { continuation in
-            let start = lock.withLock {
-                queue.append(Job(batch: batch, businessDay: businessDay, continuation: continuation))
-                queuedTransfers += batch.count
-                if draining { return false }
-                draining = true
-                return true
-            }
-            // The drain loop outlives any one caller: a caller's cancellation must not abort a
-            // transaction that also carries other callers' transfers.
-            if start {
-                let thread = Thread { [self] in drain() }
-                thread.name = "feegate-ledger-writer"
-                thread.start()
-            }
-        }
-    }
-
-    /// The longest prefix of the queue that fits in one transaction (at least one request), or
-    /// `nil` (and the loop ends) when the queue is empty.
-    private func take() -> [Job]? {
-        lock.withLock {
-            guard !queue.isEmpty else {
-                draining = false
-                return nil
-            }
-            var taken = 0
-            var count = 0
-            while taken < queue.count, taken == 0 || count + queue[taken].batch.count <= maxTransfers {
-                count += queue[taken].batch.count
-                taken += 1
-            }
-            let jobs = Array(queue[..<taken])
-            queue.removeFirst(taken)
-            queuedTransfers -= count
-            return jobs
-        }
-    }
-
-    private func drain() {
-        while true {
-            if linger > .zero && lock.withLock({ queuedTransfers }) < maxTransfers {
-                let (seconds, attoseconds) = linger.components
-                Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
-            }
-            guard let jobs = take() else { return }
+        let commitSize = Recorder(label: "feegate_ledger_commit_transfers")
+        let commitRequests = Recorder(label: "feegate_ledger_commit_requests")
+        let commitTimer = Timer(label: "feegate_ledger_commit_duration")
+        // A request is never split across transactions: a group holds whole requests, up to `maxTransfers`.
+        queue = DrainQueue(threadName: "feegate-ledger-writer", maxWeight: maxTransfers, linger: linger, weight: { $0.batch.count }) { jobs in
             let count = jobs.reduce(0) { $0 + $1.batch.count }
             let start = ContinuousClock.now
             do {
@@ -99,6 +39,13 @@ final class TransferCommitter: @unchecked Sendable {
             commitTimer.recordInterval(since: start)
             commitSize.record(count)
             commitRequests.record(jobs.count)
+        }
+    }
+
+    /// Commits `batch` (one request) and returns its per-transfer outcomes once durable.
+    func submit(_ batch: [TransferRequest], businessDay: BusinessDay? = nil) async throws -> [TransferOutcome] {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.enqueue(Job(batch: batch, businessDay: businessDay, continuation: continuation))
         }
     }
 }

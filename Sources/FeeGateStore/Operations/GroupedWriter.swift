@@ -8,7 +8,7 @@ import GRDB
 /// savepoint of its own: a write that throws rolls back only its own changes and gets its error; the others commit
 /// together, and every caller resumes only after that commit (acknowledged = durable, as before). Run in queue
 /// order, so the outcome is the one a serial execution would give (a second request with the same id sees the
-/// first's row and replays or conflicts). The drain loop runs on its own thread while the queue is not empty.
+/// first's row and replays or conflicts), up to 1,000 writes per transaction, drained by a ``DrainQueue``.
 final class GroupedWriter: @unchecked Sendable {
     private struct Job {
         let run: (Database) -> Void
@@ -19,13 +19,17 @@ final class GroupedWriter: @unchecked Sendable {
         var result: Result<T, any Error>?
     }
 
-    private let writer: any DatabaseWriter
-    private let lock = NSLock()
-    private var queue: [Job] = []
-    private var draining = false
+    private let queue: DrainQueue<Job>
 
     init(writer: any DatabaseWriter) {
-        self.writer = writer
+        queue = DrainQueue(threadName: "feegate-record-writer", maxWeight: 1_000, weight: { _ in 1 }) { jobs in
+            do {
+                try writer.write { db in for job in jobs { job.run(db) } }
+                for job in jobs { job.finish(nil) }
+            } catch {
+                for job in jobs { job.finish(error) }
+            }
+        }
     }
 
     /// Runs `body` inside a savepoint of the next shared write transaction; returns once that transaction committed.
@@ -54,40 +58,7 @@ final class GroupedWriter: @unchecked Sendable {
                         continuation.resume(throwing: StoreError.database("a grouped write produced no result"))
                     }
                 })
-            let start = lock.withLock {
-                queue.append(job)
-                if draining { return false }
-                draining = true
-                return true
-            }
-            if start {
-                let thread = Thread { [self] in drain() }
-                thread.name = "feegate-record-writer"
-                thread.start()
-            }
-        }
-    }
-
-    private func take() -> [Job]? {
-        lock.withLock {
-            guard !queue.isEmpty else {
-                draining = false
-                return nil
-            }
-            let jobs = Array(queue.prefix(1_000))
-            queue.removeFirst(jobs.count)
-            return jobs
-        }
-    }
-
-    private func drain() {
-        while let jobs = take() {
-            do {
-                try writer.write { db in for job in jobs { job.run(db) } }
-                for job in jobs { job.finish(nil) }
-            } catch {
-                for job in jobs { job.finish(error) }
-            }
+            queue.enqueue(job)
         }
     }
 }
