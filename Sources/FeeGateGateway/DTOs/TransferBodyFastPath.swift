@@ -74,17 +74,22 @@ enum TransferBodyFastPath {
 
         mutating func uuid() -> UUID? { string().flatMap { UUID(uuidString: $0) } }
 
+        /// `[element, …]` (possibly empty); `nil` if any element is declined.
+        mutating func array<T>(_ element: (inout Parser) -> T?) -> [T]? {
+            guard take(UInt8(ascii: "[")) else { return nil }
+            var items: [T] = []
+            if take(UInt8(ascii: "]")) { return items }
+            repeat {
+                guard let item = element(&self) else { return nil }
+                items.append(item)
+            } while take(UInt8(ascii: ","))
+            return take(UInt8(ascii: "]")) ? items : nil
+        }
+
         mutating func body() -> [TransferRequest]? {
-            guard take(UInt8(ascii: "{")), string() == "transfers", take(UInt8(ascii: ":")), take(UInt8(ascii: "[")) else { return nil }
-            var transfers: [TransferRequest] = []
-            if !take(UInt8(ascii: "]")) {
-                repeat {
-                    guard let transfer = transfer() else { return nil }
-                    transfers.append(transfer)
-                } while take(UInt8(ascii: ","))
-                guard take(UInt8(ascii: "]")) else { return nil }
-            }
-            guard take(UInt8(ascii: "}")) else { return nil }
+            guard take(UInt8(ascii: "{")), string() == "transfers", take(UInt8(ascii: ":")),
+                let transfers = array({ $0.transfer() }), take(UInt8(ascii: "}"))
+            else { return nil }
             skipSpace()
             return i == bytes.count ? transfers : nil
         }
@@ -119,15 +124,7 @@ enum TransferBodyFastPath {
                         guard let text = string() else { return nil }
                         reference = text
                     case "flags":
-                        guard take(UInt8(ascii: "[")) else { return nil }
-                        var names: [String] = []
-                        if !take(UInt8(ascii: "]")) {
-                            repeat {
-                                guard let name = string() else { return nil }
-                                names.append(name)
-                            } while take(UInt8(ascii: ","))
-                            guard take(UInt8(ascii: "]")) else { return nil }
-                        }
+                        guard let names = array({ $0.string() }) else { return nil }
                         flagNames = names
                     default: return nil
                     }
