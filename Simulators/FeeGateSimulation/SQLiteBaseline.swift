@@ -66,9 +66,7 @@ public enum SQLiteBaseline {
                 throw Failure.sqlite("cannot open \(path)")
             }
             self.db = db
-            func exec(_ sql: String) throws {
-                guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
-            }
+            func exec(_ sql: String) throws { try Self.exec(db, sql) }
             func prepare(_ sql: String) throws -> OpaquePointer {
                 var statement: OpaquePointer?
                 guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
@@ -129,9 +127,11 @@ public enum SQLiteBaseline {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
 
-        private func exec(_ sql: String) throws {
+        private static func exec(_ db: OpaquePointer, _ sql: String) throws {
             guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw Failure.sqlite(String(cString: sqlite3_errmsg(db))) }
         }
+
+        private func exec(_ sql: String) throws { try Self.exec(db, sql) }
 
         /// Inserts `rows`, `batchSize` transfers per `BEGIN IMMEDIATE … COMMIT` (timed).
         public func insert(_ rows: ArraySlice<Row>, batchSize: Int) throws {
