@@ -150,7 +150,7 @@ public enum HTTPSimulation {
             for ch in ["transit_card", "bank_card", "app_qr"] { keys.append(.clearing(op, channel: ch)) }
             for f in ["city-budget", "pass"] { keys.append(.subsidyReceivable(op, funder: f)) }
             let accounts = keys.map { k in
-                #"{"id":"\#(k.id.uuidString.lowercased())","code":"\#(k.code.name)","name":"\#(k.description)","operator":"\#(op)"}"#
+                #"{"id":"\#(k.id.lowercasedString)","code":"\#(k.code.name)","name":"\#(k.description)","operator":"\#(op)"}"#
             }
             let (status, _) = try await call(.POST, "/v1/ledger/accounts", key: admin, body: #"{"accounts":[\#(accounts.joined(separator: ","))]}"#)
             guard status == 200 else { throw Failure.setup("creating accounts answered \(status)") }
@@ -159,7 +159,7 @@ public enum HTTPSimulation {
                 let e = workload.event(i)
                 let plan = e.plan
                 guard let t = plan.transfers.first, plan.transfers.count == 1, let debit = t.debitAccountID, let credit = t.creditAccountID else { continue }
-                let body = #"{"transfers":[{"id":"\#(t.id.uuidString.lowercased())","debit_account_id":"\#(debit.uuidString.lowercased())","credit_account_id":"\#(credit.uuidString.lowercased())","amount":\#(t.amount ?? 0),"code":"bus_fare","reference":"\#(t.reference ?? "")"}]}"#
+                let body = #"{"transfers":[{"id":"\#(t.id.lowercasedString)","debit_account_id":"\#(debit.lowercasedString)","credit_account_id":"\#(credit.lowercasedString)","amount":\#(t.amount ?? 0),"code":"bus_fare","reference":"\#(t.reference ?? "")"}]}"#
                 jobs.append {
                     guard let (status, buffer) = try? await call(.POST, "/v1/ledger/transfers", key: admin, body: body), status == 200,
                         String(buffer: buffer).contains(#""committed":true"#) || String(buffer: buffer).contains(#""result":"exists""#)
@@ -193,7 +193,7 @@ public enum HTTPSimulation {
                     }
                 case .parking:
                     guard let key = operatorKeys[e.operatorCode] else { continue }
-                    let id = e.id.uuidString.lowercased()
+                    let id = e.id.lowercasedString
                     let start = #"{"id":"\#(id)","zone":"\#(e.zone)","plate":"\#(e.plate)","vehicle":"\#(e.vehicle)","started_at":"\#(iso(e.startTime))","source":"meter","device_id":"\#(e.validator)"}"#
                     let payment = e.channel.map { #"{"method":"\#($0 == "qr" ? "account" : $0)","authorization":"SIM-\#(e.index)"}"# }
                         ?? #"{"method":"exempt","reason":"simulated exemption","funder":"city-budget"}"#
@@ -211,7 +211,7 @@ public enum HTTPSimulation {
                 case .payment:
                     guard let key = operatorKeys[e.operatorCode] else { continue }
                     let method = e.channel == "qr" ? "account" : (e.channel ?? "account")
-                    let body = #"{"id":"\#(e.id.uuidString.lowercased())","fee_code":"CCCD-DOI","payer":{"name":"Nguyễn Văn Sim"},"payment":{"method":"\#(method)","authorization":"SIM-\#(e.index)"}}"#
+                    let body = #"{"id":"\#(e.id.lowercasedString)","fee_code":"CCCD-DOI","payer":{"name":"Nguyễn Văn Sim"},"payment":{"method":"\#(method)","authorization":"SIM-\#(e.index)"}}"#
                     jobs.append {
                         guard let (status, buffer) = try? await call(.POST, "/v1/fees/payments", key: key, body: body), status == 201 || status == 200,
                             let answer = try? JSONDecoder().decode(FeeAnswer.self, from: buffer)
@@ -354,7 +354,7 @@ public enum HTTPSimulation {
     }
 
     static func tapJSON(_ e: SimEvent) -> String {
-        #"{"id":"\#(e.id.uuidString.lowercased())","token":{"type":"\#(e.tokenType)","value":"\#(e.tokenValue)"},"route":"\#(e.route)","vehicle":"\#(e.vehicle)","validator_id":"\#(e.validator)","at":"\#(iso(e.eventTime))"}"#
+        #"{"id":"\#(e.id.lowercasedString)","token":{"type":"\#(e.tokenType)","value":"\#(e.tokenValue)"},"route":"\#(e.route)","vehicle":"\#(e.vehicle)","validator_id":"\#(e.validator)","at":"\#(iso(e.eventTime))"}"#
     }
 
     static func parseBatches(_ text: String) -> SimReport.Batches? {

@@ -208,7 +208,7 @@ public struct DocumentIssuer: Sendable {
     /// - Parameter operatorCode: the requesting operator (it may only replace its own), or `nil` for an admin.
     public func replace(documentID: UUID, operatorCode: String?, reason: String, buyer: Buyer) async throws -> IssuedDocument {
         guard let original = try await store.document(id: documentID), operatorCode == nil || operatorCode == original.operatorCode else {
-            throw OperationsError.notFound("document \(documentID.uuidString.lowercased())")
+            throw OperationsError.notFound("document \(documentID.lowercasedString)")
         }
         guard original.kind != EInvoiceDocument.Kind.feeReceipt.rawValue else {
             throw OperationsError.invalid(field: "id", message: "fee e-receipts are not replaced through this endpoint: only cash-register invoices and e-tickets")
@@ -232,7 +232,7 @@ public struct DocumentIssuer: Sendable {
         }
         let funder = verified.notes.first { $0.hasPrefix("Vé 0 đồng — ") && $0.hasSuffix(" chi trả") }
             .map { String($0.dropFirst("Vé 0 đồng — ".count).dropLast(" chi trả".count)) }
-        let source = "replace:\(documentID.uuidString.lowercased())"
+        let source = "replace:\(documentID.lowercasedString)"
         var sale = Sale(source: source, event: documentID, operatorCode: original.operatorCode, at: now(), lineName: line.name, price: line.unitPrice,
                         rate: line.vatRate, paymentMethod: verified.paymentMethod, funder: funder)
         sale.buyer = buyer
@@ -246,12 +246,12 @@ public struct DocumentIssuer: Sendable {
     /// reported in the 01/TTGD table). Once per ride: the same buyer again returns it, another is a conflict.
     public func invoiceRide(tapID: UUID, operatorCode: String, buyer: Buyer) async throws -> IssuedDocument {
         guard let tap = try await store.tap(id: tapID), tap.operatorCode == operatorCode else {
-            throw OperationsError.notFound("ride \(tapID.uuidString.lowercased())")
+            throw OperationsError.notFound("ride \(tapID.lowercasedString)")
         }
         guard let profile = profiles[operatorCode] else {
             throw OperationsError.unavailable("operator \(operatorCode) has no document profile in the documents configuration: it cannot issue e-tickets")
         }
-        let source = "ride:\(tapID.uuidString.lowercased())"
+        let source = "ride:\(tapID.lowercasedString)"
         var sale = Sale(source: source, event: tapID, operatorCode: operatorCode, at: tap.at, lineName: "Vé lượt xe buýt tuyến \(tap.route)",
                         price: Money(tap.fare), rate: .notSubject, paymentMethod: nil, funder: tap.fare == 0 ? tap.fundedBy : nil)
         sale.buyer = buyer

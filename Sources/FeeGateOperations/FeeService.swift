@@ -69,11 +69,11 @@ extension OperatorServices {
             throw OperationsError.invalid(field: "payment", message: "a fee is paid by card or account with the external authorization reference")
         }
         try await post(Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
-                                             rate: quote.vatRate, code: .publicFee, reference: "fee:\(request.id.uuidString.lowercased())"))
+                                             rate: quote.vatRate, code: .publicFee, reference: "fee:\(request.id.lowercasedString)"))
         // The e-receipt's number is the receipt number; without a document profile a plain counter numbers receipts.
         let year = String(HanoiDateTime(epochSeconds: request.at).localDate.description.prefix(4))
         let payerHash = request.payerIDNumber.map { tokenHash(type: "person-id", value: $0) }
-        let source = "fee:\(request.id.uuidString.lowercased())"
+        let source = "fee:\(request.id.lowercasedString)"
         let issued = try await documents?.issue(
             .init(source: source, event: request.id, operatorCode: operatorCode, at: request.at, lineName: quote.feeName ?? request.feeCode, price: quote.amount,
                   rate: .notSubject, paymentMethod: request.payment.method, funder: nil),
@@ -82,7 +82,7 @@ extension OperatorServices {
             id: request.id, operatorCode: operatorCode, feeCode: request.feeCode, payerName: request.payerName, payerIDHash: payerHash,
             amount: quote.amount.vnd, year: year, receiptNumber: issued?.number
         ) { number in
-            let view = FeeReceiptView(id: request.id.uuidString.lowercased(), feeCode: request.feeCode, amount: quote.amount.vnd, payerName: request.payerName,
+            let view = FeeReceiptView(id: request.id.lowercasedString, feeCode: request.feeCode, amount: quote.amount.vnd, payerName: request.payerName,
                                       receipt: .init(number: number, year: year, document: quote.document.rawValue, issued: issued.map(DocumentReference.init)),
                                       quote: QuoteSummary(quote))
             return OperationRecord(id: request.id, kind: "fee.payment", operatorCode: operatorCode, requestHash: hash, status: 201,

@@ -54,7 +54,7 @@ public struct FiscalAudit: Sendable {
         let vat = try await store.transfer(id: DerivedID.transfer(event: event, purpose: "sale", leg: 1))?.transfer
         guard let revenue else {
             if d.source.hasPrefix("parking:"), try await store.paymentIntent(id: event) != nil { return nil }
-            return "no sale in the ledger for \(d.source) (transfer \(DerivedID.transfer(event: event, purpose: "sale", leg: 0).uuidString.lowercased()) is missing)"
+            return "no sale in the ledger for \(d.source) (transfer \(DerivedID.transfer(event: event, purpose: "sale", leg: 0).lowercasedString) is missing)"
         }
         let ledgerTotal = revenue.amount + (vat?.amount ?? 0)
         if ledgerTotal != d.total || (vat?.amount ?? 0) != d.vat {

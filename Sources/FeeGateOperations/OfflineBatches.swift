@@ -78,11 +78,11 @@ extension OperatorServices {
             switch outcome {
             case .success(let response):
                 let view = try? JSONDecoder().decode(ParkingSessionView.self, from: Data(response.body.utf8))
-                result = DeviceEventResult(seq: event.seq, sessionID: sessionID.uuidString.lowercased(), result: response.replayed ? "duplicate" : "ok",
+                result = DeviceEventResult(seq: event.seq, sessionID: sessionID.lowercasedString, result: response.replayed ? "duplicate" : "ok",
                                            status: response.status, code: nil, detail: nil, session: view)
             case .failure(let error):
                 let (status, code) = Self.classify(error)
-                result = DeviceEventResult(seq: event.seq, sessionID: sessionID.uuidString.lowercased(), result: "error", status: status, code: code,
+                result = DeviceEventResult(seq: event.seq, sessionID: sessionID.lowercasedString, result: "error", status: status, code: code,
                                            detail: "\(error)", session: nil)
             }
             results.append(result)

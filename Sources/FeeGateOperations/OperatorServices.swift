@@ -87,7 +87,7 @@ public struct OperatorServices: Sendable {
     func replay(_ id: UUID, hash: [UInt8], conflict: String? = nil) async throws -> OperationResponse? {
         guard let existing = try await store.operation(id: id) else { return nil }
         guard existing.requestHash == hash else {
-            throw OperationsError.conflict(conflict ?? "id \(id.uuidString.lowercased()) was already used for a different \(existing.kind) request; use a new id")
+            throw OperationsError.conflict(conflict ?? "id \(id.lowercasedString) was already used for a different \(existing.kind) request; use a new id")
         }
         return OperationResponse(status: existing.status, body: existing.response, replayed: true)
     }
@@ -160,7 +160,7 @@ public struct DocumentReference: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case id, kind, template, series, number, authorityCode = "authority_code" }
 
     public init(_ d: IssuedDocument) {
-        id = d.id.uuidString.lowercased()
+        id = d.id.lowercasedString
         kind = d.kind
         template = d.template
         series = d.series

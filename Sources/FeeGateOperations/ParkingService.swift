@@ -99,7 +99,7 @@ public struct ParkingSessionView: Codable, Sendable {
     }
 
     init(_ s: ParkingSession, stop: ParkingStop?) {
-        id = s.id.uuidString.lowercased()
+        id = s.id.lowercasedString
         self.operator = s.operatorCode
         zone = s.zone
         plate = s.plate
@@ -171,13 +171,13 @@ extension OperatorServices {
     /// Stops a session: prices it, settles the payment in the ledger, records the stop (once).
     public func stopParking(_ request: StopParking, operatorCode: String) async throws -> OperationResponse {
         let hash = try Self.requestHash(request)
-        let operationID = DerivedID.make(namespace: "operation", parts: ["parking.stop", request.sessionID.uuidString.lowercased()])
-        let conflict = "session \(request.sessionID.uuidString.lowercased()) was already stopped with a different ended_at or payment"
+        let operationID = DerivedID.make(namespace: "operation", parts: ["parking.stop", request.sessionID.lowercasedString])
+        let conflict = "session \(request.sessionID.lowercasedString) was already stopped with a different ended_at or payment"
         if let replay = try await replay(operationID, hash: hash, conflict: conflict) { return replay }
         guard let (session, stop) = try await store.parkingSession(id: request.sessionID), session.operatorCode == operatorCode else {
-            throw OperationsError.notFound("parking session \(request.sessionID.uuidString.lowercased()) not found")
+            throw OperationsError.notFound("parking session \(request.sessionID.lowercasedString) not found")
         }
-        if stop != nil { throw OperationsError.conflict("session \(session.id.uuidString.lowercased()) is already stopped") }
+        if stop != nil { throw OperationsError.conflict("session \(session.id.lowercasedString) is already stopped") }
         guard request.endedAt > session.startedAt else {
             throw OperationsError.invalid(field: "ended_at", message: "ended_at \(Self.at(request.endedAt)) is not after started_at \(Self.at(session.startedAt))")
         }
@@ -189,7 +189,7 @@ extension OperatorServices {
         } catch {
             throw OperationsError.tariff(error, field: "ended_at")
         }
-        let reference = "parking:\(session.id.uuidString.lowercased())"
+        let reference = "parking:\(session.id.lowercasedString)"
         let payment = request.payment
         var status = "paid", amount = quote.amount.vnd, fundedBy = "customer"
         var intent: IssuedPaymentIntent?
@@ -245,7 +245,7 @@ extension OperatorServices {
     /// One session of this operator.
     public func parkingSession(id: UUID, operatorCode: String?) async throws -> ParkingSessionView {
         guard let (session, stop) = try await store.parkingSession(id: id), operatorCode == nil || session.operatorCode == operatorCode else {
-            throw OperationsError.notFound("parking session \(id.uuidString.lowercased()) not found")
+            throw OperationsError.notFound("parking session \(id.lowercasedString) not found")
         }
         return try await settled(ParkingSessionView(session, stop: stop))
     }
@@ -265,7 +265,7 @@ extension OperatorServices {
     public func parkingIntentPaid(sessionID: UUID, price: Money, rate: VATRate) async throws {
         guard let documents, let (session, stop) = try await store.parkingSession(id: sessionID), let stop, stop.status == "awaiting_payment" else { return }
         _ = try await documents.issue(
-            .init(source: "parking:\(session.id.uuidString.lowercased())", event: session.id, operatorCode: session.operatorCode, at: stop.endedAt,
+            .init(source: "parking:\(session.id.lowercasedString)", event: session.id, operatorCode: session.operatorCode, at: stop.endedAt,
                   lineName: "Dịch vụ trông giữ xe \(session.plate), \(session.zone), \(Self.at(session.startedAt)) – \(Self.at(stop.endedAt))",
                   price: price, rate: rate, paymentMethod: "qr", funder: nil),
             kind: .cashRegisterInvoice)

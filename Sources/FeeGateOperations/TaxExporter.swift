@@ -50,7 +50,7 @@ public struct TaxExporter: Sendable {
             let rides = try await store.tableRides(operatorCode: closing.operatorCode, day: day, previousClosedAt: previous?.closedAt, closedAt: closing.closedAt)
             if !rides.isEmpty {
                 let table = TransactionTable.csv(rides.map {
-                    TableRide(id: $0.id.uuidString.lowercased(), at: $0.at, serviceDay: $0.serviceDay, route: $0.route, vehicle: $0.vehicle, validator: $0.validatorID,
+                    TableRide(id: $0.id.lowercasedString, at: $0.at, serviceDay: $0.serviceDay, route: $0.route, vehicle: $0.vehicle, validator: $0.validatorID,
                               ticketNumber: $0.ticketNumber, category: $0.category, fare: Money($0.fare), referenceAmount: Money($0.referenceAmount),
                               fundedBy: $0.fundedBy, late: $0.late)
                 })

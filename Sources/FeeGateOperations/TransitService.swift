@@ -141,7 +141,7 @@ extension OperatorServices {
             fundedBy = "pass"
             category = "pass-holder"
         }
-        let reference = "tap:\(request.id.uuidString.lowercased())"
+        let reference = "tap:\(request.id.lowercasedString)"
         let plan = fare > 0
             ? Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.token.type, price: Money(fare), rate: q.vatRate,
                                     code: .busFare, reference: reference)
@@ -152,7 +152,7 @@ extension OperatorServices {
                                 vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
                                 fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)
         let (outcome, _) = try await store.recordTap(record) { tap, number in
-            let view = TapView(id: tap.id.uuidString.lowercased(), fare: tap.fare, fundedBy: tap.fundedBy, referenceAmount: tap.referenceAmount,
+            let view = TapView(id: tap.id.lowercasedString, fare: tap.fare, fundedBy: tap.fundedBy, referenceAmount: tap.referenceAmount,
                                category: tap.category, capped: tap.capped, serviceDay: tap.serviceDay,
                                ticket: .init(number: number, route: tap.route, vehicle: tap.vehicle, at: Self.at(tap.at),
                                              note: tap.fare == 0 ? Self.funderNotes[tap.fundedBy] ?? "Vé 0 đồng — \(tap.fundedBy) chi trả" : nil))
@@ -185,7 +185,7 @@ extension OperatorServices {
         } catch {
             throw OperationsError.tariff(error, field: "category")
         }
-        let body = try Self.json(["id": request.id.uuidString.lowercased(), "category": request.category, "valid_from": request.validFrom,
+        let body = try Self.json(["id": request.id.lowercasedString, "category": request.category, "valid_from": request.validFrom,
                                   "valid_to": request.validTo, "token_type": request.token.type])
         let operation = OperationRecord(id: request.id, kind: "transit.rider", operatorCode: operatorCode, requestHash: hash, status: 201, response: body)
         let outcome = try await store.registerRider(id: request.id, tokenType: request.token.type,
@@ -215,13 +215,13 @@ extension OperatorServices {
             throw OperationsError.invalid(field: "payment", message: "a pass is paid by card or account with the external authorization reference")
         }
         try await post(Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
-                                             rate: quote.vatRate, code: .passSale, reference: "pass:\(request.id.uuidString.lowercased())"))
+                                             rate: quote.vatRate, code: .passSale, reference: "pass:\(request.id.lowercasedString)"))
         let issued = try await documents?.issue(
-            .init(source: "pass:\(request.id.uuidString.lowercased())", event: request.id, operatorCode: operatorCode, at: now(),
+            .init(source: "pass:\(request.id.lowercasedString)", event: request.id, operatorCode: operatorCode, at: now(),
                   lineName: "Vé tháng xe buýt \(request.product == "one-route" ? "tuyến \(request.route ?? "")" : "liên tuyến") \(request.validMonth)",
                   price: quote.amount, rate: quote.vatRate, paymentMethod: request.payment.method, funder: nil),
             kind: .eTicket)
-        let body = try Self.json(PassView(id: request.id.uuidString.lowercased(), product: request.product, category: request.category,
+        let body = try Self.json(PassView(id: request.id.lowercasedString, product: request.product, category: request.category,
                                           route: request.product == "one-route" ? request.route : nil, validMonth: request.validMonth,
                                           quote: QuoteSummary(quote), document: issued.map(DocumentReference.init)))
         let operation = OperationRecord(id: request.id, kind: "transit.pass", operatorCode: operatorCode, requestHash: hash, status: 201, response: body)

@@ -149,7 +149,7 @@ public enum Settlement {
                         operator: op, channel: ch, gross: row.gross, sales: row.count, refunds: row.refunds, refundCount: row.refundCount, fee: fee,
                         feeRule: rule?.label ?? "none", operatorFee: operatorFee, sponsoredFee: fee - operatorFee, sponsor: program?.sponsor,
                         program: program?.id, netPayable: net, lateAmount: row.lateAmount, lateCount: row.lateCount,
-                        transferIDs: legs.map { $0.id.uuidString.lowercased() }))
+                        transferIDs: legs.map { $0.id.lowercasedString }))
             case .funder:
                 let funder = row.qualifier
                 let debit = AccountKey.funder(funder), credit = AccountKey.subsidyReceivable(op, funder: funder)
@@ -162,7 +162,7 @@ public enum Settlement {
                 claims.append(
                     .init(
                         funder: funder, operator: op, amount: row.gross, events: row.count, lateAmount: row.lateAmount, lateCount: row.lateCount,
-                        transferID: claimID.uuidString.lowercased()))
+                        transferID: claimID.lowercasedString))
             }
         }
         let payouts = netByOperator.keys.sorted().map { op -> SettlementReport.Payout in

@@ -20,8 +20,11 @@ final class DrainQueue<Job>: @unchecked Sendable {
     private var queuedWeight = 0
     private var draining = false
 
-    /// - Parameter linger: how long a turn waits for more jobs when less than `maxWeight` is queued (0: never).
+    /// - Parameters:
+    ///   - threadName: at most 15 bytes (Linux's limit), shown by `top -H` and `ps -L`.
+    ///   - linger: how long a turn waits for more jobs when less than `maxWeight` is queued (0: never).
     init(threadName: String, maxWeight: Int, linger: Duration = .zero, weight: @escaping (Job) -> Int, process: @escaping ([Job]) -> Void) {
+        precondition(threadName.utf8.count <= 15, "Linux thread names are at most 15 bytes")
         self.threadName = threadName
         self.maxWeight = max(1, maxWeight)
         self.linger = linger
@@ -38,8 +41,10 @@ final class DrainQueue<Job>: @unchecked Sendable {
             return true
         }
         if start {
-            let thread = Thread { [self] in drain() }
-            thread.name = threadName
+            let thread = Thread { [self] in
+                nameCurrentThread(threadName)
+                drain()
+            }
             thread.start()
         }
     }
@@ -67,11 +72,27 @@ final class DrainQueue<Job>: @unchecked Sendable {
     private func drain() {
         while true {
             if linger > .zero && lock.withLock({ queuedWeight }) < maxWeight {
-                let (seconds, attoseconds) = linger.components
-                Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+                Thread.sleep(forTimeInterval: linger.timeInterval)
             }
             guard let jobs = take() else { return }
             process(jobs)
         }
+    }
+}
+
+/// Names the calling thread for `top -H`, `ps -L` and profilers (Foundation's `Thread.name` does not reach the
+/// kernel on Linux; threads otherwise inherit their creator's name, e.g. the concurrency pool's).
+func nameCurrentThread(_ name: String) {
+    #if os(Linux)
+    // pthread_setname_np is not visible from Swift here; the kernel takes the same name through procfs.
+    try? name.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+    #endif
+}
+
+extension Duration {
+    /// The duration in seconds, for Foundation's time-interval APIs.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

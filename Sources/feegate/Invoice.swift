@@ -191,7 +191,7 @@ extension InvoiceCommand {
                 FileHandle.standardOutput.write(Data(d.xml))
                 return
             }
-            print("document        \(d.id.uuidString.lowercased())  \(d.kind)  [\(d.operatorCode)]")
+            print("document        \(d.id.lowercasedString)  \(d.kind)  [\(d.operatorCode)]")
             print("template/series \(d.template) / \(d.series)   number \(d.number)   year \(d.year)")
             if let code = d.authorityCode { print("MTT code        \(code)") }
             print("source          \(d.source)")

@@ -14,7 +14,7 @@ extension FeeGate {
             let debits_pending: Int64, debits_posted: Int64, credits_pending: Int64, credits_posted: Int64
             let credit_balance: Int64
             init(_ a: Account) {
-                id = a.id.uuidString.lowercased(); code = a.code.name; self.operator = a.operatorCode; name = a.name; flags = a.flags.names
+                id = a.id.lowercasedString; code = a.code.name; self.operator = a.operatorCode; name = a.name; flags = a.flags.names
                 debits_pending = a.debitsPending; debits_posted = a.debitsPosted; credits_pending = a.creditsPending; credits_posted = a.creditsPosted
                 credit_balance = a.creditBalance
             }
@@ -58,7 +58,7 @@ extension FeeGate {
                 guard let id = UUID(uuidString: account) else { throw CLIError("'\(account)' is not a UUID") }
                 guard let a = try await database.open().account(id: id) else { throw CLIError("no account \(account) (see `feegate ledger accounts`)") }
                 if json { return try Output.json(AccountRow(a)) }
-                print("account         \(a.id.uuidString.lowercased())  \(a.code.name)  \(a.name)\(a.operatorCode.map { "  [\($0)]" } ?? "")")
+                print("account         \(a.id.lowercasedString)  \(a.code.name)  \(a.name)\(a.operatorCode.map { "  [\($0)]" } ?? "")")
                 print("debits posted   \(Output.vnd(a.debitsPosted)) VND")
                 print("credits posted  \(Output.vnd(a.creditsPosted)) VND")
                 print("debits pending  \(Output.vnd(a.debitsPending)) VND")
@@ -88,9 +88,9 @@ extension FeeGate {
                 guard try await store.account(id: id) != nil else { throw CLIError("no account \(account) (see `feegate ledger accounts`)") }
                 let rows = try await store.history(accountID: id, limit: limit).map { seq, t in
                     let debit = t.debitAccountID == id
-                    return Row(seq: seq, id: t.id.uuidString.lowercased(), time: LedgerTime.iso8601(nanoseconds: t.timestamp), code: t.code.name,
+                    return Row(seq: seq, id: t.id.lowercasedString, time: LedgerTime.iso8601(nanoseconds: t.timestamp), code: t.code.name,
                                direction: debit ? "debit" : "credit",
-                               counterparty: (debit ? t.creditAccountID : t.debitAccountID).uuidString.lowercased(), amount: t.amount,
+                               counterparty: (debit ? t.creditAccountID : t.debitAccountID).lowercasedString, amount: t.amount,
                                flags: t.flags.names, reference: t.reference)
                 }
                 if json { return try Output.json(rows) }

@@ -56,7 +56,7 @@ extension FeeGate {
                         let intent = record.intent
                         rows.append(
                             Row(
-                                kind: "intent", id: intent.id.uuidString.lowercased(), operator: intent.operatorCode,
+                                kind: "intent", id: intent.id.lowercasedString, operator: intent.operatorCode,
                                 status: record.state.effectiveStatus(of: intent, now: now).rawValue, amount: intent.amount.vnd,
                                 paid: record.state.paid.vnd, late_amount: record.lateTotal, reference: intent.reference,
                                 expires_at: LedgerTime.iso8601(nanoseconds: intent.expiresAt), updated_at: LedgerTime.iso8601(nanoseconds: record.updatedAt),
@@ -67,7 +67,7 @@ extension FeeGate {
                     for (n, outcome) in try await store.unmatchedPayments() where operatorCode == nil || n.operatorCode == operatorCode {
                         rows.append(
                             Row(
-                                kind: "notification", id: n.id.uuidString.lowercased(), operator: n.operatorCode, status: "unmatched",
+                                kind: "notification", id: n.id.lowercasedString, operator: n.operatorCode, status: "unmatched",
                                 amount: outcome.amount, paid: nil, late_amount: nil, reference: nil, expires_at: nil,
                                 updated_at: LedgerTime.iso8601(nanoseconds: outcome.processedAt), provider: n.provider,
                                 provider_transaction_id: n.providerTransactionID, content: n.content, detail: outcome.detail))

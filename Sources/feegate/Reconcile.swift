@@ -153,7 +153,7 @@ extension FeeGate {
                     for i in result.lines.indices {
                         let line = result.lines[i]
                         if let item = line.item, let r = resolutions[item] ?? line.ledgerKey.flatMap({ resolutions[$0] }) {
-                            result.lines[i].resolution = "\(r.action) by \(r.resolvedBy): \(r.note) (transfer \(r.transferID.uuidString.lowercased()))"
+                            result.lines[i].resolution = "\(r.action) by \(r.resolvedBy): \(r.note) (transfer \(r.transferID.lowercasedString))"
                         }
                     }
                 }
@@ -278,7 +278,7 @@ extension FeeGate {
                     accounts: plan.accounts, transfer: plan.transfer)
                 Swift.print(
                     "resolved \(items.joined(separator: ", ")) (\(first.status.rawValue), difference \(Output.vnd(difference)) VND) as \(action.rawValue) by \(user)")
-                Swift.print("transfer \(resolution.transferID.uuidString.lowercased()): \(plan.accounts[difference > 0 ? 0 : 1]) → \(plan.accounts[difference > 0 ? 1 : 0]), \(Output.vnd(abs(difference))) VND")
+                Swift.print("transfer \(resolution.transferID.lowercasedString): \(plan.accounts[difference > 0 ? 0 : 1]) → \(plan.accounts[difference > 0 ? 1 : 0]), \(Output.vnd(abs(difference))) VND")
             }
         }
 

@@ -44,11 +44,7 @@ extension FeeGate {
             let environment = ProcessInfo.processInfo.environment
             let levelName = logLevel ?? environment["LOG_LEVEL"] ?? "info"
             guard let level = Logger.Level(rawValue: levelName) else { throw CLIError("unknown log level '\(levelName)'") }
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardOutput(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             var logger = Logger(label: "feegate")

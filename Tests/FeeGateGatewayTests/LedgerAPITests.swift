@@ -155,6 +155,8 @@ struct LedgerAPITests {
         (#"{"transfers":[AMOUNT:"8000"]}"#, .unprocessableContent, "invalid_amount", "/transfers/0/amount"),
         (#"{"transfers":[AMOUNT:null]}"#, .unprocessableContent, "invalid_amount", "/transfers/0/amount"),
         (#"{"transfers":[BADID]}"#, .badRequest, "invalid_field", "/transfers/0/id"),
+        // Foundation's UUID(uuidString:) reads this as a UUID (sscanf takes the minus sign); FeeGate does not.
+        (#"{"transfers":[SIGNEDID]}"#, .badRequest, "invalid_field", "/transfers/0/id"),
         (#"{"transfers":[BADCODE]}"#, .unprocessableContent, "invalid_field", "/transfers/0/code"),
         (#"{"transfers":[BADFLAG]}"#, .unprocessableContent, "unknown_flag", "/transfers/0/flags"),
         (#"{"transfers":[]}"#, .unprocessableContent, "invalid_batch_size", ""),
@@ -174,6 +176,11 @@ struct LedgerAPITests {
                 body.replaceSubrange(range, with: transferJSON(UUID(), world, busRevenue, raw))
             }
             body = body.replacingOccurrences(of: "BADID", with: transferJSON(UUID(), world, busRevenue, "1").replacingOccurrences(of: #""id":""#, with: #""id":"x"#))
+            if body.contains("SIGNEDID") {
+                let good = transferJSON(UUID(), world, busRevenue, "1")
+                let id = try #require(good.range(of: #""id":"[0-9a-fA-F-]{36}""#, options: .regularExpression))
+                body = body.replacingOccurrences(of: "SIGNEDID", with: good.replacingCharacters(in: id, with: #""id":"-D303C94-1FAB-439B-AD5C-DAD50FBE8BEF""#))
+            }
             body = body.replacingOccurrences(of: "BADCODE", with: transferJSON(UUID(), world, busRevenue, "1", code: "coffee"))
             body = body.replacingOccurrences(of: "BADFLAG", with: transferJSON(UUID(), world, busRevenue, "1", extra: #","flags":["urgent"]"#))
             if template.contains("TRANSFER_EXTRA") { #expect(body.contains(#""amount":1000"#)) }

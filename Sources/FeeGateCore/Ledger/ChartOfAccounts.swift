@@ -98,7 +98,7 @@ public enum DerivedID {
 
     /// The id of leg `leg` of the postings for business event `event` (e.g. a parking session's payment).
     public static func transfer(event: UUID, purpose: String, leg: Int) -> UUID {
-        make(namespace: "transfer", parts: [event.uuidString.lowercased(), purpose, String(leg)])
+        make(namespace: "transfer", parts: [event.lowercasedString, purpose, String(leg)])
     }
 }
 

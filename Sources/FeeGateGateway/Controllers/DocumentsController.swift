@@ -138,7 +138,7 @@ struct DocumentsController {
         let principal = try context.require(.operator, .tax, .finance, .admin)
         let id = try LedgerController.uuidParameter(context)
         guard let document = try await store.document(id: id), principal.role != .operator || principal.operatorCode == document.operatorCode else {
-            throw Problem.notFound("document \(id.uuidString.lowercased())")
+            throw Problem.notFound("document \(id.lowercasedString)")
         }
         return document
     }
@@ -156,7 +156,7 @@ struct DocumentsController {
 
     static func view(_ d: IssuedDocument) -> DocumentView {
         DocumentView(
-            id: d.id.uuidString.lowercased(), kind: d.kind, operator: d.operatorCode, template: d.template, series: d.series, year: d.year, number: d.number,
+            id: d.id.lowercasedString, kind: d.kind, operator: d.operatorCode, template: d.template, series: d.series, year: d.year, number: d.number,
             authorityCode: d.authorityCode, source: d.source, issuedAt: LedgerTime.iso8601(nanoseconds: d.issuedAt * 1_000_000_000), total: d.total,
             vat: d.vat, xmlSHA256: Hex.encode(Digest.sha256(d.xml)))
     }

@@ -26,7 +26,7 @@ struct LedgerController {
         var out: [LedgerDTO.AccountResult] = []
         for (index, (request, result)) in zip(body.accounts, results).enumerated() {
             let account = (result == .ok || result == .exists) ? try await store.account(id: request.id).map(LedgerDTO.AccountOutput.init) : nil
-            out.append(.init(index: index, id: request.id.uuidString.lowercased(), result: result.rawValue, detail: result == .ok ? nil : "\(result.rawValue)", account: account))
+            out.append(.init(index: index, id: request.id.lowercasedString, result: result.rawValue, detail: result == .ok ? nil : "\(result.rawValue)", account: account))
         }
         return .init(results: out)
     }
@@ -77,7 +77,7 @@ struct LedgerController {
                 transfer = LedgerDTO.TransferOutput(committed.transfer, seq: committed.seq)
             }
             out.append(.init(
-                index: index, id: request.id.uuidString.lowercased(), result: result.rawValue, committed: result.isSuccess,
+                index: index, id: request.id.lowercasedString, result: result.rawValue, committed: result.isSuccess,
                 detail: result == .ok ? nil : result.explanation, transfer: transfer))
         }
         return LedgerDTO.TransferResultsResponse(results: out)
@@ -90,16 +90,16 @@ struct LedgerController {
             if let failure = try await store.transferFailure(id: id) {
                 throw Problem(
                     status: .notFound, code: "transfer_failed",
-                    detail: "transfer \(id.uuidString.lowercased()) was rejected with \(failure.result.rawValue) and is not in the journal; a new attempt needs a new id",
+                    detail: "transfer \(id.lowercasedString) was rejected with \(failure.result.rawValue) and is not in the journal; a new attempt needs a new id",
                     extra: ["result": failure.result.rawValue])
             }
-            throw Problem.notFound("transfer \(id.uuidString.lowercased())")
+            throw Problem.notFound("transfer \(id.lowercasedString)")
         }
         if principal.role == .operator {
             let debit = try await store.account(id: found.transfer.debitAccountID)
             let credit = try await store.account(id: found.transfer.creditAccountID)
             guard debit?.operatorCode == principal.operatorCode || credit?.operatorCode == principal.operatorCode else {
-                throw Problem.notFound("transfer \(id.uuidString.lowercased())")
+                throw Problem.notFound("transfer \(id.lowercasedString)")
             }
         }
         let resolution = found.transfer.flags.contains(.pending) ? try await store.resolution(ofPending: id) : nil
@@ -112,13 +112,13 @@ struct LedgerController {
         let id = try Self.uuidParameter(context)
         guard let account = try await store.account(id: id),
             principal.role != .operator || account.operatorCode == principal.operatorCode
-        else { throw Problem.notFound("account \(id.uuidString.lowercased())") }
+        else { throw Problem.notFound("account \(id.lowercasedString)") }
         return account
     }
 
     static func uuidParameter(_ context: AppRequestContext) throws -> UUID {
         let raw = context.parameters.get("id") ?? ""
-        guard let id = UUID(uuidString: raw) else {
+        guard let id = UUID(text: raw) else {
             throw Problem(status: .badRequest, code: "invalid_id", detail: "'\(raw)' is not a UUID")
         }
         return id

@@ -114,7 +114,7 @@ struct OperatorController {
         }
         var parts: [String] = []
         for tap in body.taps {
-            let id = tap.id.uuidString.lowercased()
+            let id = tap.id.lowercasedString
             do {
                 let response = try await services.tap(tap, operatorCode: op)
                 parts.append(#"{"id":"\#(id)","result":"\#(response.replayed ? "duplicate" : "ok")","status":\#(response.status),"tap":\#(response.body)}"#)

@@ -63,7 +63,7 @@ struct PaymentsController {
             vatRate: body.vatRate, code: body.code, expiresAt: expiresAt, fingerprint: fingerprint, createdBy: principal.keyID, account: account)
         if created {
             context.logger.info(
-                "payment intent created", metadata: ["feegate.intent_id": .string(body.id.uuidString.lowercased()), "feegate.amount": .stringConvertible(body.amount)])
+                "payment intent created", metadata: ["feegate.intent_id": .string(body.id.lowercasedString), "feegate.amount": .stringConvertible(body.amount)])
         }
         return EditedResponse(status: created ? .created : .ok, response: PaymentsDTO.IntentCreated(record.intent))
     }
@@ -102,7 +102,7 @@ struct PaymentsController {
         let principal = try context.require(.admin, .finance, .operator)
         let id = try LedgerController.uuidParameter(context)
         guard let record = try await store.paymentIntent(id: id), principal.role != .operator || record.intent.operatorCode == principal.operatorCode
-        else { throw Problem.notFound("payment intent \(id.uuidString.lowercased())") }
+        else { throw Problem.notFound("payment intent \(id.lowercasedString)") }
         return try await output(record)
     }
 
@@ -113,7 +113,7 @@ struct PaymentsController {
         let record = try await processor.resolve(
             intentID: id, resolution: body.action, actor: principal.keyID, visibleTo: principal.role == .operator ? principal.operatorCode : nil)
         context.logger.notice(
-            "payment intent resolved", metadata: ["feegate.intent_id": .string(id.uuidString.lowercased()), "feegate.action": .string(body.action.rawValue)])
+            "payment intent resolved", metadata: ["feegate.intent_id": .string(id.lowercasedString), "feegate.action": .string(body.action.rawValue)])
         return try await output(record)
     }
 
@@ -196,7 +196,7 @@ struct PaymentsController {
         let recording = try await store.recordNotification(stored)
         var logger = context.logger
         logger[metadataKey: "feegate.provider"] = .string(provider.rawValue)
-        logger[metadataKey: "feegate.notification_id"] = .string(stored.id.uuidString.lowercased())
+        logger[metadataKey: "feegate.notification_id"] = .string(stored.id.lowercasedString)
         if case .failure(let rejection) = verification {
             logger.warning("payment notification rejected", metadata: ["feegate.reason": .string(rejection.reason)])
             return .rejected(rejection)
@@ -205,7 +205,7 @@ struct PaymentsController {
         case .original:
             return .processed(stored, try await processor.process(notificationID: stored.id, logger: logger), duplicate: false)
         case .duplicate(let original, let outcome):
-            logger.notice("duplicate payment notification acknowledged", metadata: ["feegate.duplicate_of": .string(original.id.uuidString.lowercased())])
+            logger.notice("duplicate payment notification acknowledged", metadata: ["feegate.duplicate_of": .string(original.id.lowercasedString)])
             // A first delivery that was stored but never processed (a crash) is finished now.
             if let outcome { return .processed(stored, outcome, duplicate: true) }
             return .processed(stored, try await processor.process(notificationID: original.id, logger: logger), duplicate: true)
@@ -228,8 +228,8 @@ struct PaymentsController {
             }
         case .processed(let stored, let outcome, let duplicate):
             return PaymentsDTO.NotificationAck(
-                success: true, notificationID: stored.id.uuidString.lowercased(), duplicate: duplicate, outcome: outcome.outcome.rawValue,
-                intentID: outcome.intentID?.uuidString.lowercased())
+                success: true, notificationID: stored.id.lowercasedString, duplicate: duplicate, outcome: outcome.outcome.rawValue,
+                intentID: outcome.intentID?.lowercasedString)
         }
     }
 

@@ -114,7 +114,7 @@ enum LedgerDTO {
         }
 
         init(_ a: Account) {
-            id = a.id.uuidString.lowercased()
+            id = a.id.lowercasedString
             ledger = a.ledger
             code = a.code.name
             flags = a.flags.names
@@ -151,12 +151,12 @@ enum LedgerDTO {
         }
 
         init(_ t: Transfer, seq: Int64?, resolution: PendingResolution? = nil) {
-            id = t.id.uuidString.lowercased()
+            id = t.id.lowercasedString
             self.seq = seq
-            debitAccountID = t.debitAccountID.uuidString.lowercased()
-            creditAccountID = t.creditAccountID.uuidString.lowercased()
+            debitAccountID = t.debitAccountID.lowercasedString
+            creditAccountID = t.creditAccountID.lowercasedString
             amount = t.amount
-            pendingID = t.pendingID?.uuidString.lowercased()
+            pendingID = t.pendingID?.lowercasedString
             timeout = t.timeoutSeconds
             ledger = t.ledger
             code = t.code.name

@@ -64,7 +64,7 @@ enum PaymentsDTO {
         }
 
         init(_ intent: PaymentIntent) {
-            intentID = intent.id.uuidString.lowercased()
+            intentID = intent.id.lowercasedString
             status = PaymentIntentStatus.pending.rawValue
             vietqr = intent.vietQR
             reference = intent.reference
@@ -118,7 +118,7 @@ enum PaymentsDTO {
 
         init(_ record: PaymentIntentRecord, now: Int64, notifications: [NotificationOutput], events: [EventOutput]) {
             let intent = record.intent
-            intentID = intent.id.uuidString.lowercased()
+            intentID = intent.id.lowercasedString
             self.operator = intent.operatorCode
             status = record.state.effectiveStatus(of: intent, now: now).rawValue
             amount = intent.amount.vnd
@@ -149,7 +149,7 @@ enum PaymentsDTO {
 
         init(_ record: PaymentIntentRecord, now: Int64) {
             let intent = record.intent
-            intentID = intent.id.uuidString.lowercased()
+            intentID = intent.id.lowercasedString
             self.operator = intent.operatorCode
             status = record.state.effectiveStatus(of: intent, now: now).rawValue
             amount = intent.amount.vnd
@@ -191,19 +191,19 @@ enum PaymentsDTO {
         }
 
         init(_ n: StoredNotification, outcome: StoredOutcome?) {
-            id = n.id.uuidString.lowercased()
+            id = n.id.lowercasedString
             provider = n.provider
             providerTransactionID = n.providerTransactionID
             receivedAt = LedgerTime.iso8601(nanoseconds: n.receivedAt)
             duplicate = n.duplicateOf != nil
-            duplicateOf = n.duplicateOf?.uuidString.lowercased()
+            duplicateOf = n.duplicateOf?.lowercasedString
             amount = n.amount
             content = n.content
             transactionTime = n.transactionTime
             self.outcome = outcome?.outcome.rawValue
             detail = outcome?.detail
             // The postings belong to the first delivery; a redelivery moved nothing.
-            transferIDs = n.duplicateOf == nil ? (outcome?.transferIDs ?? []).map { $0.uuidString.lowercased() } : []
+            transferIDs = n.duplicateOf == nil ? (outcome?.transferIDs ?? []).map { $0.lowercasedString } : []
         }
     }
 
@@ -225,10 +225,10 @@ enum PaymentsDTO {
             status = e.status.rawValue
             paid = e.paid
             at = LedgerTime.iso8601(nanoseconds: e.at)
-            notificationID = e.notificationID?.uuidString.lowercased()
+            notificationID = e.notificationID?.lowercasedString
             action = e.action
             detail = e.detail
-            transferIDs = e.transferIDs.map { $0.uuidString.lowercased() }
+            transferIDs = e.transferIDs.map { $0.lowercasedString }
         }
     }
 

@@ -113,7 +113,7 @@ extension KeyedDecodingContainer {
     /// Decodes a UUID string with a precise error.
     func decodeUUID(forKey key: Key) throws -> UUID {
         let text = try decode(String.self, forKey: key)
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(text: text) else {
             throw StrictJSON.field(.badRequest, "invalid_field", codingPath + [key], "'\(text)' is not a UUID (e.g. 0192f0c4-6d3a-7b8e-9a1b-2c3d4e5f6a7b)")
         }
         return id

@@ -72,7 +72,7 @@ enum TransferBodyFastPath {
             return value
         }
 
-        mutating func uuid() -> UUID? { string().flatMap { UUID(uuidString: $0) } }
+        mutating func uuid() -> UUID? { string().flatMap { UUID(text: $0) } }
 
         /// `[element, …]` (possibly empty); `nil` if any element is declined.
         mutating func array<T>(_ element: (inout Parser) -> T?) -> [T]? {

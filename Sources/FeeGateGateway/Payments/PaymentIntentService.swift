@@ -35,7 +35,7 @@ public struct PaymentIntentService: PaymentIntentIssuer {
                 guard same else {
                     throw Problem(
                         status: .conflict, code: "idempotency_conflict",
-                        detail: "payment intent \(id.uuidString.lowercased()) already exists with different fields; a new intent needs a new id")
+                        detail: "payment intent \(id.lowercasedString) already exists with different fields; a new intent needs a new id")
                 }
                 return (record, false)
             case .referenceTaken:
@@ -61,7 +61,7 @@ public struct PaymentIntentService: PaymentIntentIssuer {
             id: id, operatorCode: operatorCode, amount: amount.vnd, clientReference: nil, purpose: purpose, vatRate: vatRate, code: code,
             expiresAt: expires, fingerprint: fingerprint, createdBy: nil, account: account)
         return IssuedPaymentIntent(
-            intentID: record.intent.id.uuidString.lowercased(), reference: record.intent.reference, vietqr: record.intent.vietQR,
+            intentID: record.intent.id.lowercasedString, reference: record.intent.reference, vietqr: record.intent.vietQR,
             expiresAt: LedgerTime.iso8601(nanoseconds: record.intent.expiresAt))
     }
 }

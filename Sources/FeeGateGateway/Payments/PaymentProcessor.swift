@@ -119,8 +119,8 @@ struct PaymentProcessor: Sendable {
         logger.info(
             "payment notification processed",
             metadata: [
-                "feegate.notification_id": .string(notificationID.uuidString.lowercased()), "feegate.outcome": .string(outcome.outcome.rawValue),
-                "feegate.intent_id": .string(outcome.intentID?.uuidString.lowercased() ?? "-"), "feegate.amount": .stringConvertible(outcome.amount),
+                "feegate.notification_id": .string(notificationID.lowercasedString), "feegate.outcome": .string(outcome.outcome.rawValue),
+                "feegate.intent_id": .string(outcome.intentID?.lowercasedString ?? "-"), "feegate.amount": .stringConvertible(outcome.amount),
             ])
         return outcome
     }
@@ -131,9 +131,9 @@ struct PaymentProcessor: Sendable {
     ) async throws -> PaymentIntentRecord {
         let paid = try await gate.run { () async throws -> PaidIntent? in
             guard let record = try await store.paymentIntent(id: intentID), operatorCode == nil || record.intent.operatorCode == operatorCode else {
-                throw Problem.notFound("payment intent \(intentID.uuidString.lowercased())")
+                throw Problem.notFound("payment intent \(intentID.lowercasedString)")
             }
-            let event = DerivedID.make(namespace: "payment-resolution", parts: [intentID.uuidString.lowercased(), resolution.rawValue])
+            let event = DerivedID.make(namespace: "payment-resolution", parts: [intentID.lowercasedString, resolution.rawValue])
             let decision: PaymentDecision
             do {
                 decision = try PaymentPostingRules.resolve(
@@ -155,7 +155,7 @@ struct PaymentProcessor: Sendable {
                 transferIDs: ids, paidAt: now)
         }
         if let paid { await onIntentPaid(paid) }
-        guard let record = try await store.paymentIntent(id: intentID) else { throw Problem.notFound("payment intent \(intentID.uuidString.lowercased())") }
+        guard let record = try await store.paymentIntent(id: intentID) else { throw Problem.notFound("payment intent \(intentID.lowercasedString)") }
         return record
     }
 
@@ -172,7 +172,7 @@ struct PaymentProcessor: Sendable {
         try await store.ensureAccounts(decision.accounts)
         let results = try await store.submitTransfers(decision.transfers)
         for (transfer, result) in zip(decision.transfers, results) where !result.isSuccess {
-            throw PaymentPostingFailed(description: "posting transfer \(transfer.id.uuidString.lowercased()) failed: \(result.rawValue)")
+            throw PaymentPostingFailed(description: "posting transfer \(transfer.id.lowercasedString) failed: \(result.rawValue)")
         }
         return decision.transfers.map(\.id)
     }

@@ -96,7 +96,7 @@ struct LedgerVerifier {
 
     private mutating func add(_ table: String, seq: Int64?, id: Data?, _ message: String) {
         guard report.problems.count < maxProblems else { return }
-        let idText = id.flatMap { UUID(bytes: $0)?.uuidString.lowercased() } ?? id.map { Hex.encode($0) }
+        let idText = id.flatMap { UUID(bytes: $0)?.lowercasedString } ?? id.map { Hex.encode($0) }
         report.problems.append(.init(table: table, seq: seq, id: idText, message: message))
     }
 

@@ -27,7 +27,7 @@ final class TransferCommitter: @unchecked Sendable {
         let commitRequests = Recorder(label: "feegate_ledger_commit_requests")
         let commitTimer = Timer(label: "feegate_ledger_commit_duration")
         // A request is never split across transactions: a group holds whole requests, up to `maxTransfers`.
-        queue = DrainQueue(threadName: "feegate-ledger-writer", maxWeight: maxTransfers, linger: linger, weight: { $0.batch.count }) { jobs in
+        queue = DrainQueue(threadName: "fg-ledger-write", maxWeight: maxTransfers, linger: linger, weight: { $0.batch.count }) { jobs in
             let count = jobs.reduce(0) { $0 + $1.batch.count }
             let start = ContinuousClock.now
             do {

@@ -41,9 +41,9 @@ public final class WALCheckpointer: @unchecked Sendable {
         sqlite3_busy_timeout(db, 0)
         let state = self.state
         state.connection = db
-        let (seconds, attoseconds) = interval.components
-        let pause = Double(seconds) + Double(attoseconds) / 1e18
+        let pause = interval.timeInterval
         let thread = Thread {
+            nameCurrentThread("fg-wal-checkpt")
             let db = state.connection
             defer { sqlite3_close_v2(db) }
             while !state.isStopped {
@@ -54,7 +54,6 @@ public final class WALCheckpointer: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: pause)
             }
         }
-        thread.name = "feegate-wal-checkpoint"
         thread.start()
     }
 

@@ -18,7 +18,7 @@ extension GatewayStore {
                     return try Self.decodeDocument(existing)
                 }
                 if let other = try Row.fetchOne(db, sql: "SELECT id, series, number FROM document WHERE source = ?", arguments: [source]) {
-                    let otherID = try LedgerRows.uuid(other, "id").uuidString.lowercased()
+                    let otherID = try LedgerRows.uuid(other, "id").lowercasedString
                     throw StoreError.conflict(
                         "\(source) already has document \(otherID) (\(other["series"] as String) no. \(other["number"] as Int64)) issued with other details; to correct it, replace that document")
                 }

@@ -21,10 +21,10 @@ extension GatewayStore {
                     WHERE s.operator_code = ? AND s.zone = ? AND s.plate = ? AND p.session_id IS NULL LIMIT 1
                     """, arguments: [s.operatorCode, s.zone, s.plate])
             if let active, let other = UUID(bytes: active) {
-                throw StoreError.conflict("plate \(s.plate) already has an active session \(other.uuidString.lowercased()) in zone \(s.zone); stop it first")
+                throw StoreError.conflict("plate \(s.plate) already has an active session \(other.lowercasedString) in zone \(s.zone); stop it first")
             }
             if try Int.fetchOne(db, sql: "SELECT 1 FROM parking_session WHERE id = ?", arguments: [s.id.blob]) != nil {
-                throw StoreError.conflict("session \(s.id.uuidString.lowercased()) already exists with a different request")
+                throw StoreError.conflict("session \(s.id.lowercasedString) already exists with a different request")
             }
             try db.execute(
                 sql: """
@@ -50,7 +50,7 @@ extension GatewayStore {
     public func stopParkingSession(_ stop: ParkingStop, operation: OperationRecord) async throws -> RecordOutcome {
         try await recording(operation) { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM parking_stop WHERE session_id = ?", arguments: [stop.sessionID.blob]) != nil {
-                throw StoreError.conflict("session \(stop.sessionID.uuidString.lowercased()) was already stopped with a different request")
+                throw StoreError.conflict("session \(stop.sessionID.lowercasedString) was already stopped with a different request")
             }
             try db.execute(
                 sql: """
@@ -270,7 +270,7 @@ extension GatewayStore {
     }
 
     static func conflict(_ existing: OperationRecord) throws -> RecordOutcome {
-        throw StoreError.conflict("id \(existing.id.uuidString.lowercased()) was already used for a different \(existing.kind) request; use a new id")
+        throw StoreError.conflict("id \(existing.id.lowercasedString) was already used for a different \(existing.kind) request; use a new id")
     }
 
     static func fetchOperation(_ db: Database, _ id: UUID) throws -> OperationRecord? {

@@ -22,7 +22,7 @@ final class GroupedWriter: @unchecked Sendable {
     private let queue: DrainQueue<Job>
 
     init(writer: any DatabaseWriter) {
-        queue = DrainQueue(threadName: "feegate-record-writer", maxWeight: 1_000, weight: { _ in 1 }) { jobs in
+        queue = DrainQueue(threadName: "fg-record-write", maxWeight: 1_000, weight: { _ in 1 }) { jobs in
             do {
                 try writer.write { db in for job in jobs { job.run(db) } }
                 for job in jobs { job.finish(nil) }

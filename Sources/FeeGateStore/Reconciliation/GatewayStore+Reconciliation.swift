@@ -208,7 +208,7 @@ extension GatewayStore {
                     let id = try LedgerRows.uuid(row, "id")
                     items.append(
                         LedgerItem(
-                            key: "notification:\(id.uuidString.lowercased())", kind: .notification, amount: row["amount"], date: BusinessDay(ledgerTimestamp: row["at"]),
+                            key: "notification:\(id.lowercasedString)", kind: .notification, amount: row["amount"], date: BusinessDay(ledgerTimestamp: row["at"]),
                             reference: nil, text: (row["content"] as String?) ?? "", operatorCode: nil))
                 }
                 let refunds = try Row.fetchCursor(
@@ -439,7 +439,7 @@ extension GatewayStore {
     ) async throws -> ReconciliationResolution {
         let existing = try await reconciliationResolutions(items: items)
         if let (item, found) = existing.first {
-            throw StoreError.conflict("\(item) was already resolved (\(found.action) by \(found.resolvedBy), transfer \(found.transferID.uuidString.lowercased()))")
+            throw StoreError.conflict("\(item) was already resolved (\(found.action) by \(found.resolvedBy), transfer \(found.transferID.lowercasedString))")
         }
         try await ensureAccounts(accounts)
         let results = try await submitTransfers([transfer])

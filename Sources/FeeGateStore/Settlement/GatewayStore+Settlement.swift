@@ -102,7 +102,7 @@ extension GatewayStore {
                     let results = try engine.execute(chunk)
                     if let (index, failed) = results.enumerated().first(where: { !$0.element.isSuccess }) {
                         throw StoreError.conflict(
-                            "settlement of \(day) cannot post transfer \(chunk[index].id.uuidString.lowercased()): \(failed.rawValue); nothing was written")
+                            "settlement of \(day) cannot post transfer \(chunk[index].id.lowercasedString): \(failed.rawValue); nothing was written")
                     }
                 }
                 try LedgerWrites.persist(engine.changes, db, eventDays: [:], cache: cache)
