@@ -37,6 +37,12 @@ extension UUID {
         self = parsed
     }
 
+    /// ``init(text:)`` over UTF-8 bytes as they arrived (the JSON fast path reads ids straight from the body).
+    public init?(utf8: UnsafeRawBufferPointer) {
+        guard let parsed = UUID.parse(utf8.assumingMemoryBound(to: UInt8.self)) else { return nil }
+        self = parsed
+    }
+
     private static func parse(_ text: UnsafeBufferPointer<UInt8>) -> UUID? {
         let dash = UInt8(ascii: "-")
         guard text.count == 36, text[8] == dash, text[13] == dash, text[18] == dash, text[23] == dash else { return nil }

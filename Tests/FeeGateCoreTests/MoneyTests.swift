@@ -1,4 +1,5 @@
 import FeeGateCore
+import Foundation
 import Testing
 
 @Suite("Money and VAT")
@@ -78,5 +79,24 @@ struct MoneyTests {
         // 2024-02-29T17:00:00Z is 2024-03-01 00:00 in Hanoi: 19,782 days (leap-year boundary).
         #expect(LedgerTime.iso8601(nanoseconds: (19_782 * 86_400 + 17 * 3600) * 1_000_000_000) == "2024-03-01T00:00:00.000+07:00")
         #expect(LedgerTime.days(year: 2024, month: 3, day: 1) == 19_783)
+    }
+
+    /// Against Foundation's ISO 8601 formatter, for whole milliseconds from 1900 to 2200 and several offsets.
+    @Test func ledgerTimeMatchesFoundationsISO8601() {
+        var random = SystemRandomNumberGenerator()
+        for offset: Int64 in [7 * 3600, 0, -5 * 3600 - 1800, 14 * 3600] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds, .withColonSeparatorInTimeZone]
+            formatter.timeZone = TimeZone(secondsFromGMT: Int(offset))
+            for _ in 0..<2_000 {
+                let millis = Int64.random(in: -2_208_988_800_000...7_258_118_400_000, using: &random)  // 1900-01-01 ... 2200-01-01
+                let expected = formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000 + 0.0002))  // inside the millisecond, whether Foundation rounds or truncates
+                    .replacingOccurrences(of: "Z", with: "+00:00")
+                #expect(LedgerTime.iso8601(nanoseconds: millis * 1_000_000, offsetSeconds: offset) == expected, "\(millis) ms, offset \(offset)")
+            }
+        }
+        // The ends of the Int64 range (`date -u -d @9223372036.854` and `@-9223372037`), milliseconds floored.
+        #expect(LedgerTime.iso8601(nanoseconds: .max, offsetSeconds: 0) == "2262-04-11T23:47:16.854+00:00")
+        #expect(LedgerTime.iso8601(nanoseconds: .min, offsetSeconds: 0) == "1677-09-21T00:12:43.145+00:00")
     }
 }

@@ -6,7 +6,9 @@ public enum LedgerTime {
     /// Vietnam's fixed offset from UTC, in seconds.
     public static let vietnamOffsetSeconds: Int64 = 7 * 3600
 
-    /// ISO 8601 with milliseconds and the given offset (default GMT+7).
+    /// ISO 8601 with milliseconds and the given offset (default GMT+7), e.g. `2026-11-21T23:27:53.123+07:00`.
+    /// Every transfer in an API answer carries one, so the digits are written straight into the string.
+    /// Int64 nanoseconds cover 1677-09-21 to 2262-04-11, so the year always has four digits.
     public static func iso8601(nanoseconds: Int64, offsetSeconds: Int64 = vietnamOffsetSeconds) -> String {
         let totalMillis = floorDiv(nanoseconds, 1_000_000) + offsetSeconds * 1000
         let seconds = floorDiv(totalMillis, 1000)
@@ -14,10 +16,30 @@ public enum LedgerTime {
         let days = floorDiv(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (y, m, d) = civil(fromDays: days)
-        let offsetSign = offsetSeconds < 0 ? "-" : "+"
         let offsetMinutes = abs(offsetSeconds) / 60
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2))"
-            + ".\(pad(millis, 3))\(offsetSign)\(pad(offsetMinutes / 60, 2)):\(pad(offsetMinutes % 60, 2))"
+        let fields: [(value: Int64, width: Int, after: UInt8?)] = [
+            (y, 4, UInt8(ascii: "-")), (m, 2, UInt8(ascii: "-")), (d, 2, UInt8(ascii: "T")),
+            (secondOfDay / 3600, 2, UInt8(ascii: ":")), (secondOfDay % 3600 / 60, 2, UInt8(ascii: ":")), (secondOfDay % 60, 2, UInt8(ascii: ".")),
+            (millis, 3, offsetSeconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")), (offsetMinutes / 60, 2, UInt8(ascii: ":")), (offsetMinutes % 60, 2, nil),
+        ]
+        // Int64 nanoseconds span the years 1677 to 2262: always four digits.
+        precondition(offsetMinutes < 100 * 60, "a UTC offset is less than 100 hours")
+        return String(unsafeUninitializedCapacity: 29) { out in
+            var at = 0
+            for field in fields {
+                var value = field.value
+                for k in stride(from: field.width - 1, through: 0, by: -1) {
+                    out[at + k] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                at += field.width
+                if let separator = field.after {
+                    out[at] = separator
+                    at += 1
+                }
+            }
+            return at
+        }
     }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -47,10 +69,5 @@ public enum LedgerTime {
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let s = String(value)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

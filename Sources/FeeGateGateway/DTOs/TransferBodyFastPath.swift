@@ -16,6 +16,28 @@ enum TransferBodyFastPath {
         return parser.body()
     }
 
+    /// The fields of a transfer object.
+    private enum Key: Int, CaseIterable {
+        case id, debitAccountID, creditAccountID, pendingID, amount, timeout, ledger, code, reference, flags
+
+        var name: StaticString {
+            switch self {
+            case .id: "id"
+            case .debitAccountID: "debit_account_id"
+            case .creditAccountID: "credit_account_id"
+            case .pendingID: "pending_id"
+            case .amount: "amount"
+            case .timeout: "timeout"
+            case .ledger: "ledger"
+            case .code: "code"
+            case .reference: "reference"
+            case .flags: "flags"
+            }
+        }
+
+        var bit: UInt16 { 1 << UInt16(rawValue) }
+    }
+
     private struct Parser {
         let bytes: UnsafeRawBufferPointer
         var i = 0
@@ -39,21 +61,31 @@ enum TransferBodyFastPath {
             return true
         }
 
-        /// A string without escapes or control characters, valid UTF-8.
-        mutating func string() -> String? {
+        /// The bytes of a string without escapes or control characters (UTF-8 not yet checked).
+        mutating func stringBytes() -> UnsafeRawBufferPointer? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = i
             while i < bytes.count {
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") {
-                    let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
                     i += 1
-                    return text
+                    return UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)])
                 }
                 if b == UInt8(ascii: "\\") || b < 0x20 { return nil }
                 i += 1
             }
             return nil
+        }
+
+        /// A string without escapes or control characters, valid UTF-8.
+        mutating func string() -> String? {
+            stringBytes().flatMap { String(validating: $0, as: UTF8.self) }
+        }
+
+        /// A key of a transfer object, matched on its bytes (an unknown key, or invalid UTF-8, is `nil`).
+        mutating func key() -> Key? {
+            guard let raw = stringBytes() else { return nil }
+            return Key.allCases.first { key in key.name.withUTF8Buffer { $0.elementsEqual(raw) } }
         }
 
         /// A non-negative JSON integer in plain digits (no sign, fraction or exponent) not above `limit`.
@@ -72,7 +104,7 @@ enum TransferBodyFastPath {
             return value
         }
 
-        mutating func uuid() -> UUID? { string().flatMap { UUID(text: $0) } }
+        mutating func uuid() -> UUID? { stringBytes().flatMap { UUID(utf8: $0) } }
 
         /// `[element, …]` (possibly empty); `nil` if any element is declined.
         mutating func array<T>(_ element: (inout Parser) -> T?) -> [T]? {
@@ -87,7 +119,7 @@ enum TransferBodyFastPath {
         }
 
         mutating func body() -> [TransferRequest]? {
-            guard take(UInt8(ascii: "{")), string() == "transfers", take(UInt8(ascii: ":")),
+            guard take(UInt8(ascii: "{")), let name = stringBytes(), name.elementsEqual("transfers".utf8), take(UInt8(ascii: ":")),
                 let transfers = array({ $0.transfer() }), take(UInt8(ascii: "}"))
             else { return nil }
             skipSpace()
@@ -99,34 +131,34 @@ enum TransferBodyFastPath {
             var id: UUID?, debit: UUID?, credit: UUID?, pending: UUID?
             var amount: Int64?, timeout: UInt32?, ledger: UInt32?
             var code: TransferCode?, flagNames: [String]?, reference: String?
-            var seen = Set<String>()
+            var seen: UInt16 = 0
             if !take(UInt8(ascii: "}")) {
                 repeat {
-                    guard let key = string(), seen.insert(key).inserted, take(UInt8(ascii: ":")) else { return nil }
+                    guard let key = key(), seen & key.bit == 0, take(UInt8(ascii: ":")) else { return nil }
+                    seen |= key.bit
                     switch key {
-                    case "id": id = uuid(); if id == nil { return nil }
-                    case "debit_account_id": debit = uuid(); if debit == nil { return nil }
-                    case "credit_account_id": credit = uuid(); if credit == nil { return nil }
-                    case "pending_id": pending = uuid(); if pending == nil { return nil }
-                    case "amount":
+                    case .id: id = uuid(); if id == nil { return nil }
+                    case .debitAccountID: debit = uuid(); if debit == nil { return nil }
+                    case .creditAccountID: credit = uuid(); if credit == nil { return nil }
+                    case .pendingID: pending = uuid(); if pending == nil { return nil }
+                    case .amount:
                         guard let value = unsigned(limit: UInt64(Money.maximum.vnd)) else { return nil }
                         amount = Int64(value)
-                    case "timeout":
+                    case .timeout:
                         guard let value = unsigned(limit: UInt64(UInt32.max)) else { return nil }
                         timeout = UInt32(value)
-                    case "ledger":
+                    case .ledger:
                         guard let value = unsigned(limit: UInt64(UInt32.max)) else { return nil }
                         ledger = UInt32(value)
-                    case "code":
+                    case .code:
                         guard let name = string(), let parsed = TransferCode(name: name) else { return nil }
                         code = parsed
-                    case "reference":
+                    case .reference:
                         guard let text = string() else { return nil }
                         reference = text
-                    case "flags":
+                    case .flags:
                         guard let names = array({ $0.string() }) else { return nil }
                         flagNames = names
-                    default: return nil
                     }
                 } while take(UInt8(ascii: ","))
                 guard take(UInt8(ascii: "}")) else { return nil }
