@@ -24,8 +24,9 @@ extension UUID {
         }
     }
 
-    /// Parses the `8-4-4-4-12` text form, hex digits in either case: exactly the strings `UUID(uuidString:)`
-    /// accepts (a differential test holds the two together), without its `sscanf`.
+    /// Parses the canonical `8-4-4-4-12` text form, hex digits in either case, to the same value as
+    /// `UUID(uuidString:)` (tests compare the two), without its `sscanf`. Stricter than Foundation, whose
+    /// `sscanf` also takes a space or a minus sign where a hex digit belongs: those are refused here.
     public init?(text: some StringProtocol) {
         let parsed: UUID?
         if let contiguous = text.utf8.withContiguousStorageIfAvailable({ UUID.parse($0) }) {

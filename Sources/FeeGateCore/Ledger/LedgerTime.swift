@@ -22,7 +22,6 @@ public enum LedgerTime {
             (secondOfDay / 3600, 2, UInt8(ascii: ":")), (secondOfDay % 3600 / 60, 2, UInt8(ascii: ":")), (secondOfDay % 60, 2, UInt8(ascii: ".")),
             (millis, 3, offsetSeconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")), (offsetMinutes / 60, 2, UInt8(ascii: ":")), (offsetMinutes % 60, 2, nil),
         ]
-        // Int64 nanoseconds span the years 1677 to 2262: always four digits.
         precondition(offsetMinutes < 100 * 60, "a UTC offset is less than 100 hours")
         return String(unsafeUninitializedCapacity: 29) { out in
             var at = 0

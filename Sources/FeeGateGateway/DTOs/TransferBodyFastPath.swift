@@ -16,27 +16,14 @@ enum TransferBodyFastPath {
         return parser.body()
     }
 
-    /// The fields of a transfer object.
-    private enum Key: Int, CaseIterable {
-        case id, debitAccountID, creditAccountID, pendingID, amount, timeout, ledger, code, reference, flags
+    /// The keys of a transfer object: the strict decoder's own, so both paths know the same fields.
+    private typealias Key = LedgerDTO.TransferInput.CodingKeys
 
-        var name: StaticString {
-            switch self {
-            case .id: "id"
-            case .debitAccountID: "debit_account_id"
-            case .creditAccountID: "credit_account_id"
-            case .pendingID: "pending_id"
-            case .amount: "amount"
-            case .timeout: "timeout"
-            case .ledger: "ledger"
-            case .code: "code"
-            case .reference: "reference"
-            case .flags: "flags"
-            }
-        }
-
-        var bit: UInt16 { 1 << UInt16(rawValue) }
-    }
+    /// Each key with its bytes and its bit in the set of keys seen (a repeated key is declined).
+    private static let keys: [(key: Key, name: [UInt8], bit: UInt16)] = {
+        precondition(Key.allCases.count <= 16, "one bit per key in a UInt16")
+        return Key.allCases.enumerated().map { (key: $1, name: Array($1.rawValue.utf8), bit: 1 << UInt16($0)) }
+    }()
 
     private struct Parser {
         let bytes: UnsafeRawBufferPointer
@@ -83,9 +70,9 @@ enum TransferBodyFastPath {
         }
 
         /// A key of a transfer object, matched on its bytes (an unknown key, or invalid UTF-8, is `nil`).
-        mutating func key() -> Key? {
+        mutating func key() -> (key: Key, name: [UInt8], bit: UInt16)? {
             guard let raw = stringBytes() else { return nil }
-            return Key.allCases.first { key in key.name.withUTF8Buffer { $0.elementsEqual(raw) } }
+            return TransferBodyFastPath.keys.first { $0.name.elementsEqual(raw) }
         }
 
         /// A non-negative JSON integer in plain digits (no sign, fraction or exponent) not above `limit`.
@@ -136,7 +123,7 @@ enum TransferBodyFastPath {
                 repeat {
                     guard let key = key(), seen & key.bit == 0, take(UInt8(ascii: ":")) else { return nil }
                     seen |= key.bit
-                    switch key {
+                    switch key.key {
                     case .id: id = uuid(); if id == nil { return nil }
                     case .debitAccountID: debit = uuid(); if debit == nil { return nil }
                     case .creditAccountID: credit = uuid(); if credit == nil { return nil }
