@@ -43,7 +43,7 @@ public struct FiscalAudit: Sendable {
     static func saleEvent(_ d: IssuedDocument) -> UUID? {
         let parts = d.source.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, ["parking", "pass", "fee", "ride"].contains(parts[0]) else { return nil }
-        return UUID(uuidString: String(parts[1]))
+        return UUID(text: parts[1])
     }
 
     /// A paid document must equal its sale in the ledger: revenue leg + VAT leg = total, VAT leg = VAT. Sales

@@ -253,7 +253,7 @@ extension OperatorServices {
     /// A stop that awaited a QR payment shows the intent's outcome (its rows are never rewritten):
     /// `paid` with its invoice once the intent is fully paid.
     func settled(_ view: ParkingSessionView) async throws -> ParkingSessionView {
-        guard view.status == "awaiting_payment", let id = UUID(uuidString: view.id), let record = try await store.paymentIntent(id: id),
+        guard view.status == "awaiting_payment", let id = UUID(text: view.id), let record = try await store.paymentIntent(id: id),
             record.state.isFullyPaid
         else { return view }
         let document = try await store.document(id: DerivedID.make(namespace: "document", parts: ["parking:\(view.id)"]))

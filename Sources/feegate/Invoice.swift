@@ -185,7 +185,7 @@ extension InvoiceCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard let uuid = UUID(uuidString: id) else { throw CLIError("'\(id)' is not a UUID") }
+            guard let uuid = UUID(text: id) else { throw CLIError("'\(id)' is not a UUID") }
             guard let d = try await database.open().document(id: uuid) else { throw CLIError("no document \(id)") }
             if xml {
                 FileHandle.standardOutput.write(Data(d.xml))

@@ -55,7 +55,7 @@ extension FeeGate {
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                guard let id = UUID(uuidString: account) else { throw CLIError("'\(account)' is not a UUID") }
+                guard let id = UUID(text: account) else { throw CLIError("'\(account)' is not a UUID") }
                 guard let a = try await database.open().account(id: id) else { throw CLIError("no account \(account) (see `feegate ledger accounts`)") }
                 if json { return try Output.json(AccountRow(a)) }
                 print("account         \(a.id.lowercasedString)  \(a.code.name)  \(a.name)\(a.operatorCode.map { "  [\($0)]" } ?? "")")
@@ -82,7 +82,7 @@ extension FeeGate {
             }
 
             func run() async throws {
-                guard let id = UUID(uuidString: account) else { throw CLIError("'\(account)' is not a UUID") }
+                guard let id = UUID(text: account) else { throw CLIError("'\(account)' is not a UUID") }
                 guard (1...100_000).contains(limit) else { throw CLIError("--limit must be from 1 to 100000") }
                 let store = try database.open()
                 guard try await store.account(id: id) != nil else { throw CLIError("no account \(account) (see `feegate ledger accounts`)") }

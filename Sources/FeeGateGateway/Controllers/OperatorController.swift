@@ -191,7 +191,7 @@ enum SessionCursor {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         let parts = Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }?.split(separator: ":") ?? []
-        guard parts.count == 3, parts[0] == "p", let at = Int64(parts[1]), let id = UUID(uuidString: String(parts[2])) else {
+        guard parts.count == 3, parts[0] == "p", let at = Int64(parts[1]), let id = UUID(text: parts[2]) else {
             throw Problem(status: .badRequest, code: "invalid_cursor", detail: "the cursor is not one this API returned; start again without it")
         }
         return (at, id)

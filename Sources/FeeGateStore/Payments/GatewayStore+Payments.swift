@@ -383,7 +383,7 @@ extension GatewayStore {
 /// SQL and row decoding of the payment tables, kept together.
 enum PaymentRows {
     static func ids(_ ids: [UUID]) -> String { ids.map { $0.lowercasedString }.joined(separator: ",") }
-    static func parseIDs(_ text: String) -> [UUID] { text.split(separator: ",").compactMap { UUID(uuidString: String($0)) } }
+    static func parseIDs(_ text: String) -> [UUID] { text.split(separator: ",").compactMap { UUID(text: $0) } }
 
     private static let intentSelect = """
         SELECT i.*,
