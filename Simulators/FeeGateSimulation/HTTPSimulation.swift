@@ -18,6 +18,14 @@ public enum HTTPSimulation {
         case `operator`
     }
 
+    /// How the ledger workload makes transfer ids (its clients' idempotency keys).
+    public enum IDOrder: String, Sendable, Codable {
+        /// Version-4 ids derived from the seed: every insert lands on a random page of the journal's id index.
+        case random
+        /// Version-7 ids in sending order (``TimeOrderedIDs``), as TigerBeetle recommends to its clients.
+        case time
+    }
+
     public struct Options: Sendable {
         public var feegateBinary: String
         public var tariffs: String
@@ -30,9 +38,12 @@ public enum HTTPSimulation {
         public var maxInFlight: Int
         /// Event-loop threads of the HTTP client (nil: one per core). Fewer leave more CPU to the server on a small machine.
         public var clientThreads: Int?
+        /// Transfer ids of the ledger workload.
+        public var idOrder: IDOrder
         public init(feegateBinary: String, tariffs: String, settlementConfigPath: String?, port: Int, workload: Workload, requests: Int?, rate: Double?,
-                    maxInFlight: Int, clientThreads: Int? = nil) {
+                    maxInFlight: Int, clientThreads: Int? = nil, idOrder: IDOrder = .random) {
             self.clientThreads = clientThreads
+            self.idOrder = idOrder
             self.feegateBinary = feegateBinary
             self.tariffs = tariffs
             self.settlementConfigPath = settlementConfigPath
@@ -139,6 +150,7 @@ public enum HTTPSimulation {
             command: options.command, mode: "http", workload: http.workload.rawValue, profile: options.profile, seed: options.seed,
             day: day.description, machine: Measure.machine(), buildConfiguration: options.buildConfiguration)
         report.concurrency = options.concurrency
+        if http.workload == .ledger { report.idOrder = http.idOrder.rawValue }
 
         // The requests of the run, each a closure returning whether it was accepted.
         typealias Job = @Sendable () async -> Bool
@@ -155,9 +167,12 @@ public enum HTTPSimulation {
             let (status, _) = try await call(.POST, "/v1/ledger/accounts", key: admin, body: #"{"accounts":[\#(accounts.joined(separator: ","))]}"#)
             guard status == 200 else { throw Failure.setup("creating accounts answered \(status)") }
             let n = min(http.requests ?? options.profile.taps, options.profile.taps)
+            var timeOrdered = TimeOrderedIDs(seed: options.seed)
             for i in 0..<n {
                 let e = workload.event(i)
-                let plan = e.plan
+                var timed = e.plan
+                if http.idOrder == .time, !timed.transfers.isEmpty { timed.transfers[0].id = timeOrdered.next() }
+                let plan = timed
                 guard let t = plan.transfers.first, plan.transfers.count == 1, let debit = t.debitAccountID, let credit = t.creditAccountID else { continue }
                 let body = #"{"transfers":[{"id":"\#(t.id.lowercasedString)","debit_account_id":"\#(debit.lowercasedString)","credit_account_id":"\#(credit.lowercasedString)","amount":\#(t.amount ?? 0),"code":"bus_fare","reference":"\#(t.reference ?? "")"}]}"#
                 jobs.append {

@@ -149,6 +149,8 @@ public struct SimReport: Sendable, Codable {
     public var acceptedRequestsPerSecond: Double?
     public var notSentOverload: Int?
     public var concurrency = 0
+    /// HTTP ledger workload: `random` or `time` transfer ids.
+    public var idOrder: String?
     public var latency: Latency?
     public var batches: Batches?
     public var settlementCloseMs: Double?
@@ -167,7 +169,7 @@ public struct SimReport: Sendable, Codable {
         case tool, command, mode, workload, profile, seed, day, machine, buildConfiguration = "build_configuration", requests
         case acceptedRequests = "accepted_requests", rejectedRequests = "rejected_requests", transfers, durationSeconds = "duration_s"
         case requestsPerSecond = "requests_per_s", transfersPerSecond = "transfers_per_s", offeredRequestsPerSecond = "offered_requests_per_s"
-        case acceptedRequestsPerSecond = "accepted_requests_per_s", notSentOverload = "not_sent_overload", concurrency, latency, batches
+        case acceptedRequestsPerSecond = "accepted_requests_per_s", notSentOverload = "not_sent_overload", concurrency, idOrder = "id_order", latency, batches
         case settlementCloseMs = "settlement_close_ms", settlementGroups = "settlement_groups", dbBytes = "db_bytes", peakRSSBytes = "peak_rss_bytes"
         case serverPeakRSSBytes = "server_peak_rss_bytes", baseline, ratioToSQLiteCeiling = "ratio_to_sqlite_ceiling", invariants, targets
     }
@@ -176,7 +178,8 @@ public struct SimReport: Sendable, Codable {
         var lines: [String] = []
         lines.append("feegate-sim \(mode)/\(workload) profile \(profile.name) seed \(seed) day \(day) (\(buildConfiguration) build, \(machine.cores) cores, load average \(machine.loadAverageAtStart) at start)")
         lines.append(String(format: "requests %d (accepted %d, rejected %d), transfers %d in %.2f s", requests, acceptedRequests, rejectedRequests, transfers, durationSeconds))
-        lines.append(String(format: "throughput %.0f requests/s, %.0f transfers/s (concurrency %d)", requestsPerSecond, transfersPerSecond, concurrency))
+        lines.append(String(format: "throughput %.0f requests/s, %.0f transfers/s (concurrency %d)", requestsPerSecond, transfersPerSecond, concurrency)
+                     + (idOrder.map { ", \($0) transfer ids" } ?? ""))
         if let offered = offeredRequestsPerSecond, let accepted = acceptedRequestsPerSecond {
             lines.append(String(format: "open loop: offered %.0f req/s, accepted %.0f req/s, not sent (overload) %d", offered, accepted, notSentOverload ?? 0))
         }

@@ -30,6 +30,8 @@ struct FeeGateSim: AsyncParsableCommand {
     @Option(help: "Open loop: offered requests per second (HTTP mode).") var rate: Double?
     @Option(help: "Open loop: most requests in flight before new ones are counted as not sent.") var maxInFlight = 4_096
     @Option(help: "HTTP mode: at most this many requests.") var requests: Int?
+    @Option(help: "HTTP ledger workload: transfer ids random (version 4, the default: the worst case for the id index) or time (version 7, increasing).")
+    var idOrder = "random"
     @Option(help: "HTTP mode: event-loop threads of the load generator's client (default: one per core).") var clientThreads: Int?
     @Option(help: "Database file (recreated). Default: a temporary directory.") var db: String?
     @Option(help: "Business day to simulate (default: today in Hanoi). In-process, another day runs the store's clock from noon of that day.")
@@ -73,11 +75,12 @@ struct FeeGateSim: AsyncParsableCommand {
             report = try await InProcessSimulation.run(options, commitStats: stats)
         case "http":
             guard let w = HTTPSimulation.Workload(rawValue: workload) else { throw ValidationError("--workload must be ledger or operator") }
+            guard let order = HTTPSimulation.IDOrder(rawValue: idOrder) else { throw ValidationError("--id-order must be random or time") }
             let binary = feegate ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("feegate").path
             report = try await HTTPSimulation.run(
                 options,
                 http: .init(feegateBinary: binary, tariffs: tariffs, settlementConfigPath: configPath, port: port, workload: w, requests: requests,
-                            rate: rate, maxInFlight: maxInFlight, clientThreads: clientThreads))
+                            rate: rate, maxInFlight: maxInFlight, clientThreads: clientThreads, idOrder: order))
         default:
             throw ValidationError("--mode must be in-process or http")
         }
