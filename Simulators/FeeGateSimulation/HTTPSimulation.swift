@@ -112,7 +112,11 @@ public enum HTTPSimulation {
 
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        // The load generator shares the cores with the server, so its own cost per request counts: no tracing span
+        // (the default takes the global no-op tracer, which still builds the span's attributes) and no read timer
+        // re-armed on every read (each request has its own 60 s deadline instead).
+        configuration.timeout = .init(connect: .seconds(5))
+        configuration.tracing.tracer = nil
         let group: MultiThreadedEventLoopGroup? = http.clientThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) }
         let client = HTTPClient(eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton, configuration: configuration)
         do {
@@ -168,6 +172,7 @@ public enum HTTPSimulation {
             guard status == 200 else { throw Failure.setup("creating accounts answered \(status)") }
             let n = min(http.requests ?? options.profile.taps, options.profile.taps)
             var timeOrdered = TimeOrderedIDs(seed: options.seed)
+            let committedMarker = Array(#""committed":true"#.utf8), existsMarker = Array(#""result":"exists""#.utf8)
             for i in 0..<n {
                 let e = workload.event(i)
                 var timed = e.plan
@@ -177,7 +182,7 @@ public enum HTTPSimulation {
                 let body = #"{"transfers":[{"id":"\#(t.id.lowercasedString)","debit_account_id":"\#(debit.lowercasedString)","credit_account_id":"\#(credit.lowercasedString)","amount":\#(t.amount ?? 0),"code":"bus_fare","reference":"\#(t.reference ?? "")"}]}"#
                 jobs.append {
                     guard let (status, buffer) = try? await call(.POST, "/v1/ledger/transfers", key: admin, body: body), status == 200,
-                        String(buffer: buffer).contains(#""committed":true"#) || String(buffer: buffer).contains(#""result":"exists""#)
+                        buffer.contains(committedMarker) || buffer.contains(existsMarker)
                     else { return false }
                     model.add(SimEvent(withDay: e), day: day, plan: plan)
                     if e.retry {
@@ -439,5 +444,12 @@ extension ModelBox {
             amount: amount, rate: .notSubject, code: .publicFee, eventTime: e.eventTime, route: "", tokenType: "", tokenValue: "", vehicle: "",
             validator: "", zone: "", plate: "", startTime: e.startTime)
         add(priced, day: day, plan: priced.plan)
+    }
+}
+
+extension ByteBuffer {
+    /// Whether the readable bytes contain `needle` (a byte search: no `String` copy of every answer).
+    func contains(_ needle: [UInt8]) -> Bool {
+        readableBytesView.firstRange(of: needle) != nil
     }
 }
