@@ -24,7 +24,7 @@ end
 -- counter (rand_a and the low 48 bits) keeps ids strictly increasing within this thread.
 local last_ms, a, b, node = -1, 0, 0, 0
 local function uuid7()
-  local ms = os.time() * 1000
+  local ms = math.max(os.time() * 1000, last_ms)  -- a clock stepping back does not restart the counter
   if ms ~= last_ms then
     last_ms, a, b, node = ms, math.random(0, 0x3ff), math.random(0, 0xffffffff), math.random(0, 0x3fff)
   end

@@ -5,6 +5,7 @@
 # ID_ORDER (see post.lua): random version-4 ids (default, the worst case) or time-ordered version-7 ids.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+case "${ID_ORDER:-random}" in random|time) ;; *) echo "ID_ORDER must be random or time" >&2; exit 2 ;; esac
 seconds=${1:-30}
 connections=${2:-256}
 fg="${FEEGATE:-$root/.build/release/feegate}"

@@ -20,9 +20,11 @@ public enum HTTPSimulation {
 
     /// How the ledger workload makes transfer ids (its clients' idempotency keys).
     public enum IDOrder: String, Sendable, Codable {
-        /// Version-4 ids derived from the seed: every insert lands on a random page of the journal's id index.
+        /// The workload's own ids (version 8, SHA-256-derived from the seed and the event, so uniformly spread):
+        /// every insert lands on a random page of the journal's id index.
         case random
-        /// Version-7 ids in sending order (``TimeOrderedIDs``), as TigerBeetle recommends to its clients.
+        /// Version-7 ids (``TimeOrderedIDs``), increasing in the order the requests are queued, as TigerBeetle
+        /// recommends to its clients.
         case time
     }
 
@@ -113,9 +115,9 @@ public enum HTTPSimulation {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
         // The load generator shares the cores with the server, so its own cost per request counts: no tracing span
-        // (the default takes the global no-op tracer, which still builds the span's attributes) and no read timer
-        // re-armed on every read (each request has its own 60 s deadline instead).
-        configuration.timeout = .init(connect: .seconds(5))
+        // (the default takes the global no-op tracer, which still builds the span's attributes). The read timeout
+        // stays: the per-request deadline ends when the response head arrives, and a stalled body must not hang us.
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
         configuration.tracing.tracer = nil
         let group: MultiThreadedEventLoopGroup? = http.clientThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) }
         let client = HTTPClient(eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton, configuration: configuration)
@@ -134,16 +136,21 @@ public enum HTTPSimulation {
             return (Int(response.status.code), try await response.body.collect(upTo: 8 << 20))
         }
 
-        // Wait for the server.
+        // Wait for the server. A server that exited (its port taken) must not be mistaken for one that answers:
+        // another process on the port would answer /health too.
         var up = false
         for _ in 0..<200 {
+            guard server.isRunning else { break }
             if let (status, _) = try? await call(.GET, "/health", key: nil, body: nil), status == 200 {
                 up = true
                 break
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        guard up else { throw Failure.setup("feegate serve did not answer on port \(http.port)") }
+        if up { try await Task.sleep(for: .milliseconds(200)) }
+        guard up, server.isRunning else {
+            throw Failure.setup("feegate serve \(server.isRunning ? "did not answer" : "exited") on port \(http.port) (port in use?)")
+        }
 
         let workload = SimWorkload(profile: options.profile, seed: options.seed, day: options.day)
         let day = options.day

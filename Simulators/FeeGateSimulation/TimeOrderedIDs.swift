@@ -40,7 +40,7 @@ public struct TimeOrderedIDs: Sendable {
             high = 0
             low = 0
         }
-        var uuid = UUID().uuid
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &uuid) { bytes in
             for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * UInt64(5 - i))) }
             bytes[6] = 0x70 | UInt8(truncatingIfNeeded: high >> 8)

@@ -30,7 +30,7 @@ struct FeeGateSim: AsyncParsableCommand {
     @Option(help: "Open loop: offered requests per second (HTTP mode).") var rate: Double?
     @Option(help: "Open loop: most requests in flight before new ones are counted as not sent.") var maxInFlight = 4_096
     @Option(help: "HTTP mode: at most this many requests.") var requests: Int?
-    @Option(help: "HTTP ledger workload: transfer ids random (version 4, the default: the worst case for the id index) or time (version 7, increasing).")
+    @Option(help: "HTTP ledger workload: transfer ids random (the workload's own hash-derived ids, the default: the worst case for the id index) or time (version 7, increasing).")
     var idOrder = "random"
     @Option(help: "HTTP mode: event-loop threads of the load generator's client (default: one per core).") var clientThreads: Int?
     @Option(help: "Database file (recreated). Default: a temporary directory.") var db: String?
@@ -67,6 +67,9 @@ struct FeeGateSim: AsyncParsableCommand {
             profile: p, seed: seed, day: businessDay, databasePath: path, concurrency: concurrency, settlementConfig: config, baseline: !noBaseline,
             command: (["feegate-sim"] + CommandLine.arguments.dropFirst()).joined(separator: " "), buildConfiguration: build,
             log: { message in FileHandle.standardError.write(Data("feegate-sim: \(message)\n".utf8)) })
+        guard idOrder == "random" || (mode == "http" && workload == "ledger") else {
+            throw ValidationError("--id-order applies to --mode http --workload ledger only")
+        }
         let report: SimReport
         switch mode {
         case "in-process":

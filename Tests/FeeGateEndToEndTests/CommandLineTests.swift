@@ -45,8 +45,8 @@ struct CommandLineTests {
         #expect(try Tools.feegate(["migrate", "--db", db]).status == 0)
         let badID = try Tools.feegate(["ledger", "balance", "not-a-uuid", "--db", db])
         #expect(badID.status != 0 && badID.stderr.contains("not a UUID"))
-        // The same canonical-text rule as the HTTP API: Foundation's parser took a minus sign or a space for a digit.
-        for lax in ["-3333333-1111-4111-8111-111111111111", "1111111 -1111-4111-8111-111111111111"] {
+        // The same canonical-text rule as the HTTP API: Foundation's parser took a sign or a leading space for a digit.
+        for lax in ["-3333333-1111-4111-8111-111111111111", "+1111111-1111-4111-8111-111111111111", " 1111111-1111-4111-8111-111111111111"] {
             let refused = try Tools.feegate(["ledger", "history", "--db", db, "--", lax])
             #expect(refused.status != 0 && refused.stderr.contains("not a UUID"), "\(lax): \(refused.stderr)")
         }

@@ -20,15 +20,22 @@ struct SimulatorHTTPTests {
         let invariants: [Invariant]
     }
 
+    /// Runs the simulator on a random port, again on another if that one was taken (other end-to-end tests start
+    /// servers too; the simulator says so when its server exits).
     func run(_ arguments: [String], in scratch: Scratch) throws -> (CommandResult, Report?) {
-        let json = scratch.path("report-\(UUID().uuidString).json")
-        let result = try Tools.run(Self.simulator, arguments + [
-            "--mode", "http", "--port", "\(Int.random(in: 20_000...60_000))", "--feegate", Tools.feegate,
-            "--tariffs", packageRoot.appendingPathComponent("Tariffs").path,
-            "--settlement-config", packageRoot.appendingPathComponent("Config/settlement.yaml").path, "--json", json,
-        ])
-        let report = try? JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
-        return (result, report)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let json = scratch.path("report-\(UUID().uuidString).json")
+            let result = try Tools.run(Self.simulator, arguments + [
+                "--mode", "http", "--port", "\(Int.random(in: 20_000...60_000))", "--feegate", Tools.feegate,
+                "--tariffs", packageRoot.appendingPathComponent("Tariffs").path,
+                "--settlement-config", packageRoot.appendingPathComponent("Config/settlement.yaml").path, "--json", json,
+            ])
+            if result.status != 0, result.stderr.contains("port in use?"), attempt < 3 { continue }
+            let report = try? JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            return (result, report)
+        }
     }
 
     @Test func ledgerWorkloadWithTimeOrderedIDsHoldsEveryInvariant() throws {
