@@ -383,7 +383,14 @@ extension GatewayStore {
 /// SQL and row decoding of the payment tables, kept together.
 enum PaymentRows {
     static func ids(_ ids: [UUID]) -> String { ids.map { $0.lowercasedString }.joined(separator: ",") }
-    static func parseIDs(_ text: String) -> [UUID] { text.split(separator: ",").compactMap { UUID(text: $0) } }
+    /// The ids `ids(_:)` wrote. An unreadable one means the row was altered outside FeeGate: refused, never skipped
+    /// (a skipped id would hide a transfer from the payment's history).
+    static func parseIDs(_ text: String) throws -> [UUID] {
+        try text.split(separator: ",").map { part in
+            guard let id = UUID(text: part) else { throw StoreError.database("unreadable transfer id '\(part)' in a payment row's transfer_ids") }
+            return id
+        }
+    }
 
     private static let intentSelect = """
         SELECT i.*,
@@ -451,7 +458,7 @@ enum PaymentRows {
         guard let outcome = PaymentOutcome(rawValue: raw) else { throw StoreError.database("unknown payment outcome \(raw)") }
         return StoredOutcome(
             notificationID: notificationID, outcome: outcome, intentID: (row["intent_id"] as Data?).flatMap { UUID(bytes: $0) },
-            operatorCode: row["operator_code"], amount: row["amount"], transferIDs: parseIDs(row["transfer_ids"]), detail: row["detail"],
+            operatorCode: row["operator_code"], amount: row["amount"], transferIDs: try parseIDs(row["transfer_ids"]), detail: row["detail"],
             processedAt: row["processed_at"])
     }
 
@@ -461,7 +468,7 @@ enum PaymentRows {
         return PaymentIntentEvent(
             intentID: try LedgerRows.uuid(row, "intent_id"), status: status, paid: row["paid"],
             notificationID: (row["notification_id"] as Data?).flatMap { UUID(bytes: $0) }, action: row["action"], actor: row["actor"],
-            transferIDs: parseIDs(row["transfer_ids"]), detail: row["detail"], at: row["at"])
+            transferIDs: try parseIDs(row["transfer_ids"]), detail: row["detail"], at: row["at"])
     }
 
     static func insert(_ e: PaymentIntentEvent, _ db: Database) throws {
