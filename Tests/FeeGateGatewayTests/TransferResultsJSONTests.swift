@@ -31,4 +31,31 @@ struct TransferResultsJSONTests {
         #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
         #expect(Data(written) == expected)
     }
+
+    /// `GET /v1/ledger/accounts/{id}` and `GET /v1/ledger/transfers/{id}` answer with hand-written JSON too.
+    @Test func singleAccountAndTransferAnswersEqualJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let accounts = [
+            Account(id: UUID(), ledger: 704, code: .operatorRevenue, flags: [], operatorCode: "HN-BUS-01", name: "Doanh thu vé xe buýt",
+                    timestamp: 1_790_000_000_123_456_789, debitsPending: 0, debitsPosted: 15_000, creditsPending: 7_000, creditsPosted: 1_000_000_000_000_000),
+            Account(id: UUID(), ledger: 704, code: .riderStoredValue, flags: [.debitsMustNotExceedCredits, .creditsMustNotExceedDebits], operatorCode: nil,
+                    name: "quote \" back\\slash /path\n\t\u{1}\u{7F} Nguyễn 🚌", timestamp: 1),
+        ]
+        for account in accounts {
+            let output = LedgerDTO.AccountOutput(account)
+            #expect(String(decoding: output.json, as: UTF8.self) == String(decoding: try encoder.encode(output), as: UTF8.self))
+        }
+        let transfers = [
+            LedgerDTO.TransferOutput(
+                Transfer(id: UUID(), debitAccountID: UUID(), creditAccountID: UUID(), amount: 12_000, pendingID: nil, timeoutSeconds: 0, ledger: 704,
+                         code: .busFare, flags: [.linked], reference: nil, timestamp: 1_790_000_000_123_456_789), seq: 7),
+            LedgerDTO.TransferOutput(
+                Transfer(id: UUID(), debitAccountID: UUID(), creditAccountID: UUID(), amount: 0, pendingID: UUID(), timeoutSeconds: 30, ledger: 704,
+                         code: .payment, flags: [.pending], reference: "a/b \"c\"", timestamp: 2), seq: nil, resolution: .voided),
+        ]
+        for transfer in transfers {
+            #expect(String(decoding: transfer.json, as: UTF8.self) == String(decoding: try encoder.encode(transfer), as: UTF8.self))
+        }
+    }
 }

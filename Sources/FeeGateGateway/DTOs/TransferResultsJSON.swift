@@ -12,12 +12,7 @@ extension LedgerDTO {
     struct TransferResultsResponse: ResponseGenerator {
         let results: [TransferResultOutput]
 
-        func response(from request: Request, context: some RequestContext) throws -> Response {
-            let bytes = json
-            return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(bytes.count)],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
+        func response(from request: Request, context: some RequestContext) throws -> Response { JSONBytes.response(json) }
 
         var json: [UInt8] {
             var w = JSONBytes()
@@ -40,9 +35,40 @@ extension LedgerDTO {
     }
 }
 
+extension LedgerDTO.AccountOutput {
+    /// `GET /v1/ledger/accounts/{id}` written straight to bytes (the same JSON as the response encoder; tested).
+    func response(from request: Request, context: some RequestContext) throws -> Response { JSONBytes.response(json) }
+
+    var json: [UInt8] {
+        var w = JSONBytes()
+        w.bytes.reserveCapacity(400)
+        w.account(self)
+        return w.bytes
+    }
+}
+
+extension LedgerDTO.TransferOutput {
+    /// `GET /v1/ledger/transfers/{id}` written straight to bytes (the same JSON as the response encoder; tested).
+    func response(from request: Request, context: some RequestContext) throws -> Response { JSONBytes.response(json) }
+
+    var json: [UInt8] {
+        var w = JSONBytes()
+        w.bytes.reserveCapacity(560)
+        w.transfer(self)
+        return w.bytes
+    }
+}
+
 /// A minimal JSON writer matching Foundation's `JSONEncoder` output for strings and integers.
 struct JSONBytes {
     var bytes: [UInt8] = []
+
+    /// A 200 answer carrying `bytes` as JSON.
+    static func response(_ bytes: [UInt8]) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(bytes.count)],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
 
     mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -83,6 +109,33 @@ struct JSONBytes {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Keys in `JSONEncoder`'s sorted order; `operator` left out when `nil`.
+    mutating func account(_ a: LedgerDTO.AccountOutput) {
+        raw("{\"code\":")
+        string(a.code)
+        key("created_at"); string(a.createdAt)
+        key("credits_pending"); int(a.creditsPending)
+        key("credits_posted"); int(a.creditsPosted)
+        key("debits_pending"); int(a.debitsPending)
+        key("debits_posted"); int(a.debitsPosted)
+        key("flags"); strings(a.flags)
+        key("id"); string(a.id)
+        key("ledger"); int(Int64(a.ledger))
+        key("name"); string(a.name)
+        if let op = a.operator { key("operator"); string(op) }
+        key("timestamp"); int(a.timestamp)
+        raw("}")
+    }
+
+    mutating func strings(_ values: [String]) {
+        raw("[")
+        for (i, v) in values.enumerated() {
+            if i > 0 { raw(",") }
+            string(v)
+        }
+        raw("]")
+    }
+
     mutating func transfer(_ t: LedgerDTO.TransferOutput) {
         raw("{\"amount\":")
         int(t.amount)
@@ -90,13 +143,7 @@ struct JSONBytes {
         key("created_at"); string(t.createdAt)
         key("credit_account_id"); string(t.creditAccountID)
         key("debit_account_id"); string(t.debitAccountID)
-        key("flags")
-        raw("[")
-        for (i, f) in t.flags.enumerated() {
-            if i > 0 { raw(",") }
-            string(f)
-        }
-        raw("]")
+        key("flags"); strings(t.flags)
         key("id"); string(t.id)
         key("ledger"); int(Int64(t.ledger))
         if let p = t.pendingID { key("pending_id"); string(p) }
