@@ -38,30 +38,26 @@ extension LedgerDTO {
 extension LedgerDTO.AccountOutput {
     /// `GET /v1/ledger/accounts/{id}` written straight to bytes (the same JSON as the response encoder; tested).
     func response(from request: Request, context: some RequestContext) throws -> Response { JSONBytes.response(json) }
-
-    var json: [UInt8] {
-        var w = JSONBytes()
-        w.bytes.reserveCapacity(400)
-        w.account(self)
-        return w.bytes
-    }
+    var json: [UInt8] { JSONBytes.writing(reserve: 400) { $0.account(self) } }
 }
 
 extension LedgerDTO.TransferOutput {
     /// `GET /v1/ledger/transfers/{id}` written straight to bytes (the same JSON as the response encoder; tested).
     func response(from request: Request, context: some RequestContext) throws -> Response { JSONBytes.response(json) }
-
-    var json: [UInt8] {
-        var w = JSONBytes()
-        w.bytes.reserveCapacity(560)
-        w.transfer(self)
-        return w.bytes
-    }
+    var json: [UInt8] { JSONBytes.writing(reserve: 560) { $0.transfer(self) } }
 }
 
 /// A minimal JSON writer matching Foundation's `JSONEncoder` output for strings and integers.
 struct JSONBytes {
     var bytes: [UInt8] = []
+
+    /// The bytes `write` produces.
+    static func writing(reserve capacity: Int, _ write: (inout JSONBytes) -> Void) -> [UInt8] {
+        var w = JSONBytes()
+        w.bytes.reserveCapacity(capacity)
+        write(&w)
+        return w.bytes
+    }
 
     /// A 200 answer carrying `bytes` as JSON.
     static func response(_ bytes: [UInt8]) -> Response {
