@@ -6,7 +6,7 @@ import Foundation
 ///
 /// What TigerBeetle recommends for transfer ids and its benchmark's default (`--id-order=tbid`): new ids land on the
 /// right edge of the journal's id index instead of a random page, so a commit writes fewer pages. `feegate-sim
-/// --id-order time` sends these; the default stays random version-4 ids, the worst case.
+/// --id-order time` sends these; the default stays the workload's own hash-derived (version 8) ids, the worst case.
 public struct TimeOrderedIDs: Sendable {
     private var random: SimRandom
     private let clock: @Sendable () -> UInt64

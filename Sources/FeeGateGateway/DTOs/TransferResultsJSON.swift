@@ -15,22 +15,21 @@ extension LedgerDTO {
         func response(from request: Request, context: some RequestContext) throws -> Response { JSONBytes.response(json) }
 
         var json: [UInt8] {
-            var w = JSONBytes()
-            w.bytes.reserveCapacity(64 + results.count * 560)
-            w.raw("{\"results\":[")
-            for (i, r) in results.enumerated() {
-                if i > 0 { w.raw(",") }
-                w.raw("{\"committed\":")
-                w.raw(r.committed ? "true" : "false")
-                if let detail = r.detail { w.key("detail"); w.string(detail) }
-                w.key("id"); w.string(r.id)
-                w.key("index"); w.int(Int64(r.index))
-                w.key("result"); w.string(r.result)
-                if let t = r.transfer { w.key("transfer"); w.transfer(t) }
-                w.raw("}")
+            JSONBytes.writing(reserve: 64 + results.count * 560) { w in
+                w.raw("{\"results\":[")
+                for (i, r) in results.enumerated() {
+                    if i > 0 { w.raw(",") }
+                    w.raw("{\"committed\":")
+                    w.raw(r.committed ? "true" : "false")
+                    if let detail = r.detail { w.key("detail"); w.string(detail) }
+                    w.key("id"); w.string(r.id)
+                    w.key("index"); w.int(Int64(r.index))
+                    w.key("result"); w.string(r.result)
+                    if let t = r.transfer { w.key("transfer"); w.transfer(t) }
+                    w.raw("}")
+                }
+                w.raw("]}")
             }
-            w.raw("]}")
-            return w.bytes
         }
     }
 }
