@@ -147,11 +147,13 @@ extension OperatorServices {
                                     code: .busFare, reference: reference)
             : Postings.fundedSale(event: request.id, operatorCode: operatorCode, funder: fundedBy, referenceAmount: fundedBy == "pass" ? .zero : q.referenceAmount,
                                   rate: q.vatRate, code: .busFare, reference: reference)
-        try await post(plan.on(eventTime: request.at))
+        let dated = plan.on(eventTime: request.at)
+        try await store.ensureAccounts(dated.accounts)
         let record = TransitTap(id: request.id, operatorCode: operatorCode, tokenType: request.token.type, tokenHash: tokenHash, route: request.route,
                                 vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
                                 fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)
-        let (outcome, _) = try await store.recordTap(record) { tap, number in
+        // The fare's transfers, the tap and its ticket commit together (one transaction, one fsync).
+        let posted = try await store.postTap(dated.transfers, businessDay: dated.businessDay, tap: record) { tap, number in
             let view = TapView(id: tap.id.lowercasedString, fare: tap.fare, fundedBy: tap.fundedBy, referenceAmount: tap.referenceAmount,
                                category: tap.category, capped: tap.capped, serviceDay: tap.serviceDay,
                                ticket: .init(number: number, route: tap.route, vehicle: tap.vehicle, at: Self.at(tap.at),
@@ -159,11 +161,10 @@ extension OperatorServices {
             return OperationRecord(id: tap.id, kind: "transit.tap", operatorCode: tap.operatorCode, requestHash: hash, status: 201,
                                    response: (try? Self.json(view)) ?? "{}")
         }
-        switch outcome {
+        switch posted {
+        case .recorded(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: false)
         case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
-        case .recorded:
-            guard let stored = try await store.operation(id: request.id) else { throw OperationsError.conflict("tap \(request.id) vanished") }
-            return OperationResponse(status: stored.status, body: stored.response, replayed: false)
+        case .rejected(let refused): throw OperationsError.ledgerRejected(result: refused.rawValue, detail: refused.explanation)
         }
     }
 

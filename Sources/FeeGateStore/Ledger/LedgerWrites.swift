@@ -18,7 +18,16 @@ enum LedgerWrites {
                 results.reserveCapacity(batches.count)
                 var eventDays: [UUID: BusinessDay] = [:]
                 for batch in batches {
-                    results.append(try engine.execute(batch.transfers))
+                    if let record = batch.record {
+                        var executed: [TransferResult] = []
+                        try record.run(db) {
+                            executed = try engine.execute(batch.transfers)
+                            return executed
+                        }
+                        results.append(executed)
+                    } else {
+                        results.append(try engine.execute(batch.transfers))
+                    }
                     if let day = batch.businessDay {
                         for t in batch.transfers { eventDays[t.id] = day }
                     }

@@ -1,5 +1,6 @@
 import FeeGateCore
 import Foundation
+import GRDB
 import Metrics
 
 /// The single writer that group-commits concurrent transfer requests.
@@ -17,6 +18,7 @@ final class TransferCommitter: @unchecked Sendable {
     private struct Job {
         let batch: [TransferRequest]
         let businessDay: BusinessDay?
+        let record: RecordStep?
         let continuation: CheckedContinuation<[TransferOutcome], any Error>
     }
 
@@ -31,7 +33,7 @@ final class TransferCommitter: @unchecked Sendable {
             let count = jobs.reduce(0) { $0 + $1.batch.count }
             let start = ContinuousClock.now
             do {
-                let results = try commit(jobs.map { Submission(transfers: $0.batch, businessDay: $0.businessDay) })
+                let results = try commit(jobs.map { Submission(transfers: $0.batch, businessDay: $0.businessDay, record: $0.record) })
                 for (job, result) in zip(jobs, results) { job.continuation.resume(returning: result) }
             } catch {
                 for job in jobs { job.continuation.resume(throwing: error) }
@@ -42,18 +44,36 @@ final class TransferCommitter: @unchecked Sendable {
         }
     }
 
-    /// Commits `batch` (one request) and returns its per-transfer outcomes once durable.
-    func submit(_ batch: [TransferRequest], businessDay: BusinessDay? = nil) async throws -> [TransferOutcome] {
+    /// Commits `batch` (one request) and returns its per-transfer outcomes once durable. With `record`, the
+    /// request's own rows commit in the same transaction as its transfers (see ``RecordStep``); its outcomes are
+    /// empty if the step did not post the transfers.
+    func submit(_ batch: [TransferRequest], businessDay: BusinessDay? = nil, record: RecordStep? = nil) async throws -> [TransferOutcome] {
         try await withCheckedThrowingContinuation { continuation in
-            queue.enqueue(Job(batch: batch, businessDay: businessDay, continuation: continuation))
+            queue.enqueue(Job(batch: batch, businessDay: businessDay, record: record, continuation: continuation))
         }
     }
 }
 
-/// One request's transfers and, for events of another day (offline uploads), the business day they belong to.
+/// One request's transfers, for events of another day (offline uploads) the business day they belong to, and the
+/// request's own record to write with them.
 struct Submission: Sendable {
     let transfers: [TransferRequest]
     let businessDay: BusinessDay?
+    var record: RecordStep? = nil
+}
+
+/// The rows an operator request writes beside its transfers (a tap and its ticket, the request's stored answer),
+/// committed in the same transaction, so a crash can never leave the money posted without the record or the
+/// other way round.
+///
+/// `run` gets the group's open transaction and `post`, which executes the request's transfers in the ledger
+/// engine and returns their results. The step decides: an id seen before ends the request without calling
+/// `post` (replay or conflict); otherwise it posts and writes its rows only if every transfer succeeded.
+/// The steps of a group run in queue order, so a duplicate later in the same group sees the first's rows.
+/// A throw rolls back the whole transaction: every request of the group fails and none is written; keep
+/// expected outcomes (replays, conflicts, refused transfers) as values, not errors.
+struct RecordStep: Sendable {
+    let run: @Sendable (_ db: Database, _ post: () throws -> [TransferResult]) throws -> Void
 }
 
 extension Timer {

@@ -125,27 +125,46 @@ extension GatewayStore {
 
     // MARK: - Transit
 
-    /// Records a priced tap with the next ticket number of its operator and year.
-    public func recordTap(_ tap: TransitTap, operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord) async throws -> (outcome: RecordOutcome, ticketNumber: Int64) {
-        try await mapErrors {
-            try await records.write { db in
-                let provisional = operation(tap, 0)
-                if let existing = try Self.fetchOperation(db, provisional.id) {
-                    return (existing.requestHash == provisional.requestHash ? .replay(existing) : try Self.conflict(existing), 0)
-                }
-                let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
-                try db.execute(
-                    sql: """
-                        INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
-                                                 funded_by, reference_amount, category, capped, ticket_number, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID, tap.at,
-                                tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
-                try Self.insertOperation(db, operation(tap, number), now: clock())
-                return (.recorded, number)
+    /// Posts a priced tap's transfers and records the tap, its ticket number (next of its operator and year) and
+    /// the request's stored answer, all in one transaction of the ledger's group commit: one `fsync` per
+    /// request, and no crash can leave the fare posted without its ticket or the other way round.
+    ///
+    /// An id seen before posts nothing: the stored answer if the request is the same (`.replay`), a conflict
+    /// error if not. A transfer the ledger refuses records nothing (`.rejected`).
+    public func postTap(
+        _ transfers: [TransferRequest], businessDay: BusinessDay?, tap: TransitTap,
+        operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
+    ) async throws -> PostedRecord {
+        precondition(transfers.count <= Self.maxTransfersPerRequest, "caller must enforce the request size limit")
+        let outcome = StepOutcome<PostedRecord>()
+        let clock = self.clock
+        let step = RecordStep { db, post in
+            let provisional = operation(tap, 0)
+            if let existing = try Self.fetchOperation(db, provisional.id) {
+                outcome.value = existing.requestHash == provisional.requestHash
+                    ? .success(.replay(existing)) : .failure(Self.conflictError(existing))
+                return
             }
+            if let refused = try post().first(where: { !$0.isSuccess }) {
+                outcome.value = .success(.rejected(refused))
+                return
+            }
+            let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
+                                             funded_by, reference_amount, category, capped, ticket_number, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID, tap.at,
+                                  tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
+            let stored = operation(tap, number)
+            try Self.insertOperation(db, stored, now: clock())
+            outcome.value = .success(.recorded(stored))
         }
+        _ = try await committer.submit(transfers, businessDay: businessDay, record: step)
+        guard let value = outcome.value else { throw StoreError.database("the tap's record step produced no outcome") }
+        return try value.get()
     }
 
     /// What a token has paid on a fare day (for daily caps).
@@ -270,7 +289,11 @@ extension GatewayStore {
     }
 
     static func conflict(_ existing: OperationRecord) throws -> RecordOutcome {
-        throw StoreError.conflict("id \(existing.id.lowercasedString) was already used for a different \(existing.kind) request; use a new id")
+        throw conflictError(existing)
+    }
+
+    static func conflictError(_ existing: OperationRecord) -> StoreError {
+        .conflict("id \(existing.id.lowercasedString) was already used for a different \(existing.kind) request; use a new id")
     }
 
     static func fetchOperation(_ db: Database, _ id: UUID) throws -> OperationRecord? {
@@ -303,4 +326,20 @@ extension GatewayStore {
         ParkingStop(sessionID: try LedgerRows.uuid(row, sessionColumn), endedAt: row["ended_at"], status: row["status"], method: row["method"],
                     amount: row["amount"], fundedBy: row["funded_by"], referenceAmount: row["reference_amount"], details: row["details"])
     }
+}
+
+/// What an operator request that posts transfers and records itself in one transaction did.
+public enum PostedRecord: Sendable {
+    /// Posted and recorded now: the stored answer.
+    case recorded(OperationRecord)
+    /// An identical earlier request's stored answer; nothing was posted.
+    case replay(OperationRecord)
+    /// The ledger refused a transfer (its result); nothing was recorded.
+    case rejected(TransferResult)
+}
+
+/// Carries a ``RecordStep``'s outcome from the writer thread to the waiting request; read only after the
+/// commit resumed it, so the write happens before the read.
+private final class StepOutcome<Value: Sendable>: @unchecked Sendable {
+    var value: Result<Value, any Error>?
 }

@@ -1,0 +1,145 @@
+import FeeGateCore
+@testable import FeeGateStore
+import FeeGateTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// A tap's fare, the tap and its ticket commit in one transaction of the ledger's group commit.
+@Suite("Tap posted and recorded together")
+struct TapPostingTests {
+    static let op = "HN-BUS-01"
+    static let day = "2026-11-21"
+    static let at: Int64 = 1_795_237_200  // 2026-11-21 12:00 in Hanoi
+
+    struct Fixture {
+        let store: GatewayStore
+        let dir: TemporaryDirectory
+    }
+
+    static func fixture() async throws -> Fixture {
+        let dir = try TemporaryDirectory()
+        let store = try GatewayStore.open(path: dir.path("taps.sqlite"))
+        _ = try await store.addOperator(code: op, name: "bus", taxCode: "0100100142", kind: .bus, mttPrefix: nil, invoiceSeries: nil)
+        return Fixture(store: store, dir: dir)
+    }
+
+    /// A 7,000 VND card fare for tap `id`, with the operation answer the tap flow would store.
+    static func fare(_ id: UUID, fare: Int64 = 7_000, route: String = "01") -> (plan: Postings.Plan, tap: TransitTap, answer: @Sendable (TransitTap, Int64) -> OperationRecord) {
+        let plan = Postings.customerSale(event: id, operatorCode: op, channel: "transit_card", price: Money(fare), rate: .notSubject,
+                                         code: .busFare, reference: "tap:\(id.lowercasedString)")
+        let tap = TransitTap(id: id, operatorCode: op, tokenType: "transit_card", tokenHash: Array(repeating: 7, count: 32), route: route,
+                             vehicle: "29B-123.45", validatorID: "V1", at: at, serviceDay: day, fare: fare, fundedBy: "customer",
+                             referenceAmount: fare, category: "adult", capped: false)
+        let hash = Array("\(id)|\(fare)|\(route)".utf8)
+        return (plan, tap, { tap, number in
+            OperationRecord(id: tap.id, kind: "transit.tap", operatorCode: tap.operatorCode, requestHash: hash, status: 201,
+                            response: #"{"ticket":\#(number)}"#)
+        })
+    }
+
+    static func count(_ store: GatewayStore, _ sql: String, _ arguments: StatementArguments = []) async throws -> Int {
+        try await store.writer.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? -1 }
+    }
+
+    @Test func postsTheFareAndRecordsTheTapWithItsTicket() async throws {
+        let f = try await Self.fixture()
+        let id = UUID()
+        let (plan, tap, answer) = Self.fare(id)
+        try await f.store.ensureAccounts(plan.accounts)
+        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        guard case .recorded(let stored) = posted else { Issue.record("expected recorded, got \(posted)"); return }
+        #expect(stored.response == #"{"ticket":1}"#)
+        for t in plan.transfers { #expect(try await f.store.transfer(id: t.id)?.transfer.amount == t.amount) }
+        #expect(try await Self.count(f.store, "SELECT ticket_number FROM transit_tap WHERE id = ?", [id.blob]) == 1)
+        #expect(try await f.store.operation(id: id) == stored)
+    }
+
+    @Test func theSameRequestAgainReplaysAndPostsNothing() async throws {
+        let f = try await Self.fixture()
+        let id = UUID()
+        let (plan, tap, answer) = Self.fare(id)
+        try await f.store.ensureAccounts(plan.accounts)
+        let first = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        let journal = try await Self.count(f.store, "SELECT count(*) FROM transfer")
+        let again = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        guard case .recorded(let stored) = first, case .replay(let replayed) = again else { Issue.record("got \(first), \(again)"); return }
+        #expect(replayed == stored)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer") == journal)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 1)
+        #expect(try await Self.count(f.store, "SELECT value FROM counter WHERE name = ?", ["ticket:\(Self.op):2026"]) == 1)
+    }
+
+    @Test func anotherRequestWithTheSameIDIsAConflict() async throws {
+        let f = try await Self.fixture()
+        let id = UUID()
+        let (plan, tap, answer) = Self.fare(id)
+        try await f.store.ensureAccounts(plan.accounts)
+        _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        let other = Self.fare(id, route: "02")
+        await #expect(throws: StoreError.self) {
+            _ = try await f.store.postTap(other.plan.transfers, businessDay: other.plan.businessDay, tap: other.tap, operation: other.answer)
+        }
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 1)
+    }
+
+    @Test func aRefusedFareRecordsNoTap() async throws {
+        let f = try await Self.fixture()
+        let id = UUID()
+        let (plan, tap, answer) = Self.fare(id)
+        // No ensureAccounts: the clearing and revenue accounts do not exist, so the ledger refuses the fare.
+        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        guard case .rejected(let result) = posted else { Issue.record("expected rejected, got \(posted)"); return }
+        #expect(result == .debitAccountNotFound)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 0)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM operation") == 0)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer") == 0)
+    }
+
+    /// Duplicates queued together land in one group transaction: the first posts, the others see its rows.
+    @Test func concurrentDuplicatesPostOnce() async throws {
+        let f = try await Self.fixture()
+        let id = UUID()
+        let (plan, tap, answer) = Self.fare(id)
+        try await f.store.ensureAccounts(plan.accounts)
+        let outcomes = try await withThrowingTaskGroup(of: PostedRecord.self) { group in
+            for _ in 0..<30 {
+                group.addTask { try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer) }
+            }
+            var all: [PostedRecord] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        let recorded = outcomes.filter { if case .recorded = $0 { true } else { false } }
+        let replays = outcomes.filter { if case .replay = $0 { true } else { false } }
+        #expect(recorded.count == 1)
+        #expect(replays.count == 29)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer") == plan.transfers.count)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 1)
+    }
+
+    /// If the record cannot be written, the fare is not posted either: nothing of the request commits.
+    @Test func aRecordThatFailsTakesTheFareWithIt() async throws {
+        let f = try await Self.fixture()
+        let id = UUID()
+        let (plan, tap, answer) = Self.fare(id)
+        try await f.store.ensureAccounts(plan.accounts)
+        // A tap row with this id but no stored answer (written behind the store's back): the record's INSERT fails.
+        try await f.store.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
+                                             funded_by, reference_amount, category, capped, ticket_number, created_at)
+                    VALUES (?, ?, 'transit_card', x'00', '01', 'x', 'V0', 0, ?, 0, 'customer', 0, 'adult', 0, 0, 0)
+                    """, arguments: [id.blob, Self.op, Self.day])
+        }
+        await #expect(throws: (any Error).self) {
+            _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        }
+        for t in plan.transfers { #expect(try await f.store.transfer(id: t.id) == nil) }
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM operation") == 0)
+        // The ledger is whole and no sticky failure was kept for these ids: the rollback took everything.
+        #expect(try await f.store.verify().problems.isEmpty)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer_failure") == 0)
+    }
+}
