@@ -86,8 +86,13 @@ public struct OperatorServices: Sendable {
     /// A stored response for `id`: replay it if the body is the same, else a conflict.
     func replay(_ id: UUID, hash: [UInt8], conflict: String? = nil) async throws -> OperationResponse? {
         guard let existing = try await store.operation(id: id) else { return nil }
+        return try replay(existing, hash: hash, conflict: conflict)
+    }
+
+    /// The stored answer of `existing` if this request is the same (same hash), else a conflict.
+    func replay(_ existing: OperationRecord, hash: [UInt8], conflict: String? = nil) throws -> OperationResponse {
         guard existing.requestHash == hash else {
-            throw OperationsError.conflict(conflict ?? "id \(id.lowercasedString) was already used for a different \(existing.kind) request; use a new id")
+            throw OperationsError.conflict(conflict ?? "id \(existing.id.lowercasedString) was already used for a different \(existing.kind) request; use a new id")
         }
         return OperationResponse(status: existing.status, body: existing.response, replayed: true)
     }

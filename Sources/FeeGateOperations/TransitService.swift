@@ -110,18 +110,19 @@ extension OperatorServices {
     /// posts the funder's receivable at the route fare — and issues the ticket.
     public func tap(_ request: TapRequest, operatorCode: String) async throws -> OperationResponse {
         let hash = try Self.requestHash(request)
-        if let replay = try await replay(request.id, hash: hash) { return replay }
+        let at = HanoiDateTime(epochSeconds: request.at)
+        let day = at.localDate.description
+        let tokenHash = tokenHash(type: request.token.type, value: request.token.value)
+        let lookup = try await store.tapLookup(id: request.id, tokenHash: tokenHash, day: day, month: String(day.prefix(7)), route: request.route)
+        if let existing = lookup.existing { return try replay(existing, hash: hash) }
         guard let tariffType = request.token.tariffType else {
             throw OperationsError.invalid(field: "token.type", message: "unknown token type '\(request.token.type)'; expected transit_card, cccd, app_qr or bank_card")
         }
         guard !request.token.value.isEmpty, request.token.value.count <= 128 else {
             throw OperationsError.invalid(field: "token.value", message: "token value must be 1–128 characters")
         }
-        let tokenHash = tokenHash(type: request.token.type, value: request.token.value)
-        if let reason = try await store.denialReason(tokenHash: tokenHash) { throw OperationsError.denied(reason: reason) }
-        let at = HanoiDateTime(epochSeconds: request.at)
-        let day = at.localDate.description
-        let registered = try await store.registeredCategory(tokenHash: tokenHash, day: day)
+        if let reason = lookup.denialReason { throw OperationsError.denied(reason: reason) }
+        let registered = lookup.registeredCategory
         let token = RiderToken(type: tariffType, value: request.token.value)
         func quote(paidToday: Int64?) throws -> Quote {
             do {
@@ -136,7 +137,7 @@ extension OperatorServices {
             q = try quote(paidToday: try await store.paidToday(tokenHash: tokenHash, serviceDay: serviceDay))
         }
         var fare = q.amount.vnd, fundedBy = q.fundedBy, category = q.category
-        if fare > 0, try await store.hasValidPass(tokenHash: tokenHash, month: String(day.prefix(7)), route: request.route) {
+        if fare > 0, lookup.holdsPass {
             fare = 0
             fundedBy = "pass"
             category = "pass-holder"

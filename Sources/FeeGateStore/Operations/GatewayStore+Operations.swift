@@ -167,24 +167,38 @@ extension GatewayStore {
         return try value.get()
     }
 
-    /// What a token has paid on a fare day (for daily caps).
-    public func paidToday(tokenHash: [UInt8], serviceDay: String) async throws -> Int64 {
-        try await mapErrors {
+    /// What pricing a tap reads about its request id and token, in one read transaction (one trip to the
+    /// reader pool instead of four): an earlier request with this id, the token's latest deny-list decision,
+    /// its registered rider category on `day`, and whether it holds a pass valid in `month` for `route`.
+    public func tapLookup(id: UUID, tokenHash: [UInt8], day: String, month: String, route: String) async throws -> TapLookup {
+        let token = Data(tokenHash)
+        return try await mapErrors {
             try await writer.read { db in
-                try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(fare), 0) FROM transit_tap WHERE token_hash = ? AND service_day = ?",
-                                   arguments: [Data(tokenHash), serviceDay]) ?? 0
+                var denial: String?
+                if let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT action, reason FROM deny_list WHERE token_hash = ? ORDER BY seq DESC LIMIT 1"), arguments: [token]),
+                    (row["action"] as String) == "deny"
+                {
+                    denial = row["reason"]
+                }
+                let category = try String.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT category FROM transit_rider WHERE token_hash = ? AND valid_from <= ? AND valid_to >= ? ORDER BY created_at DESC LIMIT 1"),
+                    arguments: [token, day, day])
+                let pass = try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM transit_pass WHERE token_hash = ? AND valid_month = ? AND (route IS NULL OR route = ?) LIMIT 1"),
+                    arguments: [token, month, route]) != nil
+                return TapLookup(existing: try Self.fetchOperation(db, id), denialReason: denial, registeredCategory: category, holdsPass: pass)
             }
         }
     }
 
-    /// The latest deny-list decision for a token: the reason if denied, `nil` if allowed.
-    public func denialReason(tokenHash: [UInt8]) async throws -> String? {
+    /// What a token has paid on a fare day (for daily caps).
+    public func paidToday(tokenHash: [UInt8], serviceDay: String) async throws -> Int64 {
         try await mapErrors {
             try await writer.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT action, reason FROM deny_list WHERE token_hash = ? ORDER BY seq DESC LIMIT 1",
-                                                 arguments: [Data(tokenHash)]) else { return nil }
-                let action: String = row["action"]
-                return action == "deny" ? row["reason"] : nil
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(fare), 0) FROM transit_tap WHERE token_hash = ? AND service_day = ?"),
+                                   arguments: [Data(tokenHash), serviceDay]) ?? 0
             }
         }
     }
@@ -210,17 +224,6 @@ extension GatewayStore {
         }
     }
 
-    /// The registered category of a token on a day, if any (latest registration wins).
-    public func registeredCategory(tokenHash: [UInt8], day: String) async throws -> String? {
-        try await mapErrors {
-            try await writer.read { db in
-                try String.fetchOne(
-                    db, sql: "SELECT category FROM transit_rider WHERE token_hash = ? AND valid_from <= ? AND valid_to >= ? ORDER BY created_at DESC LIMIT 1",
-                    arguments: [Data(tokenHash), day, day])
-            }
-        }
-    }
-
     /// Records a sold monthly pass.
     public func recordPass(id: UUID, operatorCode: String, tokenType: String, tokenHash: [UInt8], product: String, category: String, route: String?,
                            validMonth: String, amount: Int64, operation: OperationRecord) async throws -> RecordOutcome {
@@ -231,17 +234,6 @@ extension GatewayStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [id.blob, operatorCode, tokenType, Data(tokenHash), product, category, route, validMonth, amount, clock()])
-        }
-    }
-
-    /// Whether the token holds a pass valid in `month` (`YYYY-MM`) for `route` (all-routes passes have no route).
-    public func hasValidPass(tokenHash: [UInt8], month: String, route: String) async throws -> Bool {
-        try await mapErrors {
-            try await writer.read { db in
-                try Int.fetchOne(
-                    db, sql: "SELECT 1 FROM transit_pass WHERE token_hash = ? AND valid_month = ? AND (route IS NULL OR route = ?) LIMIT 1",
-                    arguments: [Data(tokenHash), month, route]) != nil
-            }
         }
     }
 
@@ -311,8 +303,9 @@ extension GatewayStore {
 
     /// The next value of a gapless counter, inside the caller's transaction (so a rollback gives the number back).
     static func nextNumber(_ db: Database, name: String) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO counter (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1", arguments: [name])
-        return try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = ?", arguments: [name]) ?? 0
+        try db.cachedStatement(sql: "INSERT INTO counter (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
+            .execute(arguments: [name])
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counter WHERE name = ?"), arguments: [name]) ?? 0
     }
 
     static func decodeSession(_ row: Row) throws -> ParkingSession {
@@ -342,4 +335,16 @@ public enum PostedRecord: Sendable {
 /// commit resumed it, so the write happens before the read.
 private final class StepOutcome<Value: Sendable>: @unchecked Sendable {
     var value: Result<Value, any Error>?
+}
+
+/// What pricing a tap reads before posting (``GatewayStore/tapLookup(id:tokenHash:day:month:route:)``).
+public struct TapLookup: Sendable {
+    /// The stored answer of an earlier request with the tap's id, if any.
+    public let existing: OperationRecord?
+    /// The reason of the token's latest deny-list decision if it is `deny`; `nil` if allowed.
+    public let denialReason: String?
+    /// The token's registered rider category on the tap's day (latest registration wins).
+    public let registeredCategory: String?
+    /// Whether the token holds a pass valid in the tap's month for its route (all-routes passes have no route).
+    public let holdsPass: Bool
 }
