@@ -154,7 +154,7 @@ extension OperatorServices {
                                 vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
                                 fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)
         // The fare's transfers, the tap and its ticket commit together (one transaction, one fsync).
-        let posted = try await store.postTap(dated.transfers, businessDay: dated.businessDay, tap: record) { tap, number in
+        let posted = try await store.postTap(dated.transfers, businessDay: dated.businessDay, tap: record, requestHash: hash) { tap, number in
             let view = TapView(id: tap.id.lowercasedString, fare: tap.fare, fundedBy: tap.fundedBy, referenceAmount: tap.referenceAmount,
                                category: tap.category, capped: tap.capped, serviceDay: tap.serviceDay,
                                ticket: .init(number: number, route: tap.route, vehicle: tap.vehicle, at: Self.at(tap.at),

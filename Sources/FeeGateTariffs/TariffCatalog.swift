@@ -22,6 +22,9 @@ public struct TariffCatalog: Sendable {
     public let diagnostics: [TariffDiagnostic]
     /// Number of tariff files read.
     public let fileCount: Int
+    /// `documents` by kind, ordered by id then start date: a quote looks up several kinds, so it must not scan
+    /// and sort the whole catalog each time.
+    private let byKind: [TariffKind: [TariffDocument]]
 
     /// Parses and validates the given files. Pure: no file system access.
     public init(files: [TariffSourceFile]) {
@@ -38,6 +41,7 @@ public struct TariffCatalog: Sendable {
             ($0.file, $0.line, $0.message) < ($1.file, $1.line, $1.message)
         }
         self.fileCount = files.count
+        self.byKind = Self.index(documents)
     }
 
     /// Reads every `*.yaml` / `*.yml` file under `directory` (recursively, skipping hidden entries)
@@ -86,17 +90,22 @@ public struct TariffCatalog: Sendable {
         self.documents = documents
         self.diagnostics = diagnostics
         self.fileCount = fileCount
+        self.byKind = Self.index(documents)
+    }
+
+    private static func index(_ documents: [TariffDocument]) -> [TariffKind: [TariffDocument]] {
+        Dictionary(grouping: documents, by: \.meta.kind).mapValues { versions in
+            versions.sorted { ($0.meta.id, $0.meta.effective.from) < ($1.meta.id, $1.meta.effective.from) }
+        }
     }
 
     /// The versions of `kind` in force on `date`, ordered by tariff id.
     public func documents(_ kind: TariffKind, on date: LocalDate) -> [TariffDocument] {
-        documents.filter { $0.meta.kind == kind && $0.meta.effective.contains(date) }
-            .sorted { $0.meta.id < $1.meta.id }
+        (byKind[kind] ?? []).filter { $0.meta.effective.contains(date) }
     }
 
     /// All versions of `kind`, ordered by id then start date.
     public func documents(_ kind: TariffKind) -> [TariffDocument] {
-        documents.filter { $0.meta.kind == kind }
-            .sorted { ($0.meta.id, $0.meta.effective.from) < ($1.meta.id, $1.meta.effective.from) }
+        byKind[kind] ?? []
     }
 }

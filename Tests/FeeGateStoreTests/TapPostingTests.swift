@@ -25,14 +25,14 @@ struct TapPostingTests {
     }
 
     /// A 7,000 VND card fare for tap `id`, with the operation answer the tap flow would store.
-    static func fare(_ id: UUID, fare: Int64 = 7_000, route: String = "01") -> (plan: Postings.Plan, tap: TransitTap, answer: @Sendable (TransitTap, Int64) -> OperationRecord) {
+    static func fare(_ id: UUID, fare: Int64 = 7_000, route: String = "01") -> (plan: Postings.Plan, tap: TransitTap, hash: [UInt8], answer: @Sendable (TransitTap, Int64) -> OperationRecord) {
         let plan = Postings.customerSale(event: id, operatorCode: op, channel: "transit_card", price: Money(fare), rate: .notSubject,
                                          code: .busFare, reference: "tap:\(id.lowercasedString)")
         let tap = TransitTap(id: id, operatorCode: op, tokenType: "transit_card", tokenHash: Array(repeating: 7, count: 32), route: route,
                              vehicle: "29B-123.45", validatorID: "V1", at: at, serviceDay: day, fare: fare, fundedBy: "customer",
                              referenceAmount: fare, category: "adult", capped: false)
         let hash = Array("\(id)|\(fare)|\(route)".utf8)
-        return (plan, tap, { tap, number in
+        return (plan, tap, hash, { tap, number in
             OperationRecord(id: tap.id, kind: "transit.tap", operatorCode: tap.operatorCode, requestHash: hash, status: 201,
                             response: #"{"ticket":\#(number)}"#)
         })
@@ -45,9 +45,9 @@ struct TapPostingTests {
     @Test func postsTheFareAndRecordsTheTapWithItsTicket() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, answer) = Self.fare(id)
+        let (plan, tap, hash, answer) = Self.fare(id)
         try await f.store.ensureAccounts(plan.accounts)
-        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
         guard case .recorded(let stored) = posted else { Issue.record("expected recorded, got \(posted)"); return }
         #expect(stored.response == #"{"ticket":1}"#)
         for t in plan.transfers { #expect(try await f.store.transfer(id: t.id)?.transfer.amount == t.amount) }
@@ -58,11 +58,11 @@ struct TapPostingTests {
     @Test func theSameRequestAgainReplaysAndPostsNothing() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, answer) = Self.fare(id)
+        let (plan, tap, hash, answer) = Self.fare(id)
         try await f.store.ensureAccounts(plan.accounts)
-        let first = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        let first = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
         let journal = try await Self.count(f.store, "SELECT count(*) FROM transfer")
-        let again = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        let again = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
         guard case .recorded(let stored) = first, case .replay(let replayed) = again else { Issue.record("got \(first), \(again)"); return }
         #expect(replayed == stored)
         #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer") == journal)
@@ -73,12 +73,12 @@ struct TapPostingTests {
     @Test func anotherRequestWithTheSameIDIsAConflict() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, answer) = Self.fare(id)
+        let (plan, tap, hash, answer) = Self.fare(id)
         try await f.store.ensureAccounts(plan.accounts)
-        _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
         let other = Self.fare(id, route: "02")
         await #expect(throws: StoreError.self) {
-            _ = try await f.store.postTap(other.plan.transfers, businessDay: other.plan.businessDay, tap: other.tap, operation: other.answer)
+            _ = try await f.store.postTap(other.plan.transfers, businessDay: other.plan.businessDay, tap: other.tap, requestHash: other.hash, answer: other.answer)
         }
         #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 1)
     }
@@ -86,9 +86,9 @@ struct TapPostingTests {
     @Test func aRefusedFareRecordsNoTap() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, answer) = Self.fare(id)
+        let (plan, tap, hash, answer) = Self.fare(id)
         // No ensureAccounts: the clearing and revenue accounts do not exist, so the ledger refuses the fare.
-        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
         guard case .rejected(let result) = posted else { Issue.record("expected rejected, got \(posted)"); return }
         #expect(result == .debitAccountNotFound)
         #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 0)
@@ -100,11 +100,11 @@ struct TapPostingTests {
     @Test func concurrentDuplicatesPostOnce() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, answer) = Self.fare(id)
+        let (plan, tap, hash, answer) = Self.fare(id)
         try await f.store.ensureAccounts(plan.accounts)
         let outcomes = try await withThrowingTaskGroup(of: PostedRecord.self) { group in
             for _ in 0..<30 {
-                group.addTask { try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer) }
+                group.addTask { try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer) }
             }
             var all: [PostedRecord] = []
             for try await outcome in group { all.append(outcome) }
@@ -122,7 +122,7 @@ struct TapPostingTests {
     @Test func aRecordThatFailsTakesTheFareWithIt() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, answer) = Self.fare(id)
+        let (plan, tap, hash, answer) = Self.fare(id)
         try await f.store.ensureAccounts(plan.accounts)
         // A tap row with this id but no stored answer (written behind the store's back): the record's INSERT fails.
         try await f.store.writer.write { db in
@@ -134,7 +134,7 @@ struct TapPostingTests {
                     """, arguments: [id.blob, Self.op, Self.day])
         }
         await #expect(throws: (any Error).self) {
-            _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, operation: answer)
+            _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
         }
         for t in plan.transfers { #expect(try await f.store.transfer(id: t.id) == nil) }
         #expect(try await Self.count(f.store, "SELECT count(*) FROM operation") == 0)

@@ -131,18 +131,19 @@ extension GatewayStore {
     ///
     /// An id seen before posts nothing: the stored answer if the request is the same (`.replay`), a conflict
     /// error if not. A transfer the ledger refuses records nothing (`.rejected`).
+    ///
+    /// `answer` makes the stored answer (id `tap.id`, `requestHash`) once the ticket number is known; it runs
+    /// inside the single writer's transaction, so keep it cheap.
     public func postTap(
-        _ transfers: [TransferRequest], businessDay: BusinessDay?, tap: TransitTap,
-        operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
+        _ transfers: [TransferRequest], businessDay: BusinessDay?, tap: TransitTap, requestHash: [UInt8],
+        answer operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
     ) async throws -> PostedRecord {
         precondition(transfers.count <= Self.maxTransfersPerRequest, "caller must enforce the request size limit")
         let outcome = StepOutcome<PostedRecord>()
         let clock = self.clock
         let step = RecordStep { db, post in
-            let provisional = operation(tap, 0)
-            if let existing = try Self.fetchOperation(db, provisional.id) {
-                outcome.value = existing.requestHash == provisional.requestHash
-                    ? .success(.replay(existing)) : .failure(Self.conflictError(existing))
+            if let existing = try Self.fetchOperation(db, tap.id) {
+                outcome.value = existing.requestHash == requestHash ? .success(.replay(existing)) : .failure(Self.conflictError(existing))
                 return
             }
             if let refused = try post().first(where: { !$0.isSuccess }) {
@@ -159,6 +160,7 @@ extension GatewayStore {
             ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID, tap.at,
                                   tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
             let stored = operation(tap, number)
+            precondition(stored.id == tap.id && stored.requestHash == requestHash, "the stored answer must carry the tap's id and request hash")
             try Self.insertOperation(db, stored, now: clock())
             outcome.value = .success(.recorded(stored))
         }
