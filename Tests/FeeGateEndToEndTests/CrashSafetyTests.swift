@@ -125,4 +125,101 @@ struct CrashSafetyTests {
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(verify.stdout.contains("ledger intact"))
     }
+
+    /// A tap's fare and its record (tap row, ticket, stored answer) commit in one transaction: killed at any
+    /// moment under load, the database never holds a fare without its tap or a tap without its fare, every
+    /// acknowledged tap is there with its ticket, and a retry replays the same ticket.
+    @Test func tapsAndTheirFaresSurviveSIGKILLTogether() async throws {
+        let scratch = try Scratch()
+        let db = scratch.path("taps.sqlite")
+        #expect(try Tools.feegate(["migrate", "--db", db]).status == 0)
+        #expect(try Tools.feegate(["operators", "add", "--code", "HN-BUS-01", "--name", "bus", "--tax-code", "0100100142", "--kind", "bus", "--db", db]).status == 0)
+        let key = try Tools.feegate(["keys", "create", "--role", "operator", "--operator", "HN-BUS-01", "--quiet", "--db", db]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        actor Taps {
+            var acknowledged: [String: Int] = [:]  // tap id → ticket number
+            var uncertain: Set<String> = []
+            func ack(_ id: String, _ ticket: Int) { acknowledged[id] = ticket }
+            func unsure(_ id: String) { uncertain.insert(id) }
+        }
+        let taps = Taps()
+        // One card per tap (no daily cap in play), so a tap's body depends on its id alone.
+        @Sendable func tapJSON(_ id: String) -> String {
+            #"{"id":"\#(id)","token":{"type":"transit_card","value":"CARD-\#(id.prefix(8))"},"route":"86","vehicle":"29B-001.01","validator_id":"V1","at":"2026-11-21T07:30:00+07:00"}"#
+        }
+
+        for round in 1...3 {
+            let server = try await ServerProcess(db: db, directory: scratch.url)
+            let stop = Flag()
+            let clients = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask {
+                            while !stop.isSet {
+                                let id = UUID().uuidString.lowercased()
+                                do {
+                                    let reply = try await HTTP.send(.POST, "\(server.base)/v1/transit/taps", key: key, json: tapJSON(id), timeoutSeconds: 5)
+                                    guard reply.status == 201, let ticket = (reply.json["ticket"] as? [String: Any])?["number"] as? Int else {
+                                        Issue.record("unexpected reply \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+                                        return
+                                    }
+                                    await taps.ack(id, ticket)
+                                } catch {
+                                    await taps.unsure(id)
+                                    return
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let target = round * 40
+            let deadline = ContinuousClock.now + .seconds(120)
+            while await taps.acknowledged.count < target && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...300)))
+            server.kill9()
+            stop.set()
+            await clients.value
+
+            // Straight after the kill, read by the sqlite3 CLI (WAL recovery on open): fares and taps pair up.
+            let faresWithoutTap = try Tools.sqlite3(db, """
+                SELECT count(*) FROM transfer WHERE reference LIKE 'tap:%'
+                AND replace(substr(reference, 5), '-', '') NOT IN (SELECT lower(hex(id)) FROM transit_tap)
+                """).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let tapsWithoutFare = try Tools.sqlite3(db, """
+                SELECT count(*) FROM transit_tap WHERE 'tap:' || lower(hex(id)) NOT IN
+                (SELECT 'tap:' || replace(substr(reference, 5), '-', '') FROM transfer WHERE reference LIKE 'tap:%')
+                """).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(faresWithoutTap == "0", "round \(round): \(faresWithoutTap) fare transfers without their tap")
+            #expect(tapsWithoutFare == "0", "round \(round): \(tapsWithoutFare) taps without their fare")
+        }
+
+        let acknowledged = await taps.acknowledged
+        let uncertain = await taps.uncertain.subtracting(acknowledged.keys)
+        #expect(acknowledged.count >= 120, "the load was too small to mean anything: \(acknowledged.count)")
+        let stored = Set(try Tools.sqlite3(db, "SELECT lower(hex(id)) || ':' || ticket_number FROM transit_tap").stdout.split(separator: "\n").map(String.init))
+        let missing = acknowledged.filter { !stored.contains("\($0.key.replacingOccurrences(of: "-", with: "")):\($0.value)") }
+        #expect(missing.isEmpty, "\(missing.count) acknowledged taps lost or renumbered, e.g. \(missing.prefix(3))")
+
+        // Retries: an acknowledged tap replays its ticket; an uncertain one is recorded now or replays.
+        let server = try await ServerProcess(db: db, directory: scratch.url)
+        for (id, ticket) in acknowledged.shuffled().prefix(60) {
+            let reply = try await HTTP.send(.POST, "\(server.base)/v1/transit/taps", key: key, json: tapJSON(id))
+            #expect((reply.json["ticket"] as? [String: Any])?["number"] as? Int == ticket, "retry of \(id) answered \(reply.status)")
+        }
+        for id in uncertain {
+            let reply = try await HTTP.send(.POST, "\(server.base)/v1/transit/taps", key: key, json: tapJSON(id))
+            #expect(reply.status == 201, "retry of uncertain \(id) answered \(reply.status)")
+        }
+        server.kill9()
+        let tickets = try Tools.sqlite3(db, "SELECT count(*) || ' ' || count(DISTINCT ticket_number) || ' ' || max(ticket_number) FROM transit_tap").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = tickets.split(separator: " ").map { Int($0) ?? -1 }
+        // Ticket numbers stay gapless and unique across the crashes (a rolled-back transaction gives its numbers back).
+        #expect(parts.count == 3 && parts[0] == parts[1] && parts[1] == parts[2], "taps, distinct tickets, highest ticket: \(tickets)")
+        let verify = try Tools.feegate(["verify", "--db", db])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
 }
