@@ -29,6 +29,31 @@ struct CrashSafetyTests {
         #"{"id":"\#(id)","debit_account_id":"\#(debit)","credit_account_id":"\#(credit)","amount":\#(amount),"code":"bus_fare"}"#
     }
 
+    /// Runs `clients` loops of `send` (each stops when `send` returns false) against `server`, and kills the server
+    /// with SIGKILL once `acknowledged()` reaches `target` — a count, not a time, so a slow machine does not weaken the
+    /// test — after a random delay, while requests are in flight. Returns when every client has stopped.
+    static func loadAndKill(
+        _ server: ServerProcess, clients: Int, target: Int, acknowledged: @escaping @Sendable () async -> Int,
+        send: @escaping @Sendable () async -> Bool
+    ) async throws {
+        let stop = Flag()
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<clients {
+                    group.addTask { while !stop.isSet, await send() {} }
+                }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while await acknowledged() < target && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(Int.random(in: 0...300)))
+        server.kill9()
+        stop.set()
+        await load.value
+    }
+
     @Test func acknowledgedTransfersSurviveSIGKILL() async throws {
         let scratch = try Scratch()
         let db = scratch.path("crash.sqlite")
@@ -46,43 +71,25 @@ struct CrashSafetyTests {
                     """)
                 #expect(created.status == 200)
             }
-            let stop = Flag()
-            let clients = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for _ in 0..<24 {
-                        group.addTask {
-                            while !stop.isSet {
-                                let batch = (0..<Int.random(in: 1...4)).map { _ in (UUID().uuidString.lowercased(), Int.random(in: 0...20_000)) }
-                                let body = #"{"transfers":[\#(batch.map { Self.transferJSON($0.0, $0.1, debit: world, credit: revenue) }.joined(separator: ","))]}"#
-                                do {
-                                    let reply = try await HTTP.send(.POST, "\(server.base)/v1/ledger/transfers", key: key, json: body, timeoutSeconds: 5)
-                                    let results = reply.json["results"] as? [[String: Any]] ?? []
-                                    if reply.status == 200 && results.count == batch.count && results.allSatisfy({ $0["committed"] as? Bool == true }) {
-                                        for (id, amount) in batch { await book.ack(id, amount) }
-                                    } else {
-                                        Issue.record("unexpected reply \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
-                                        return
-                                    }
-                                } catch {
-                                    for (id, amount) in batch { await book.unsure(id, amount) }
-                                    return
-                                }
-                            }
-                        }
+            // Kill once this round has real load behind it, then at a random moment while requests are in flight.
+            try await Self.loadAndKill(server, clients: 24, target: round * 60, acknowledged: { await book.acknowledged.count }) {
+                let batch = (0..<Int.random(in: 1...4)).map { _ in (UUID().uuidString.lowercased(), Int.random(in: 0...20_000)) }
+                let body = #"{"transfers":[\#(batch.map { Self.transferJSON($0.0, $0.1, debit: world, credit: revenue) }.joined(separator: ","))]}"#
+                do {
+                    let reply = try await HTTP.send(.POST, "\(server.base)/v1/ledger/transfers", key: key, json: body, timeoutSeconds: 5)
+                    let results = reply.json["results"] as? [[String: Any]] ?? []
+                    if reply.status == 200 && results.count == batch.count && results.allSatisfy({ $0["committed"] as? Bool == true }) {
+                        for (id, amount) in batch { await book.ack(id, amount) }
+                    } else {
+                        Issue.record("unexpected reply \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+                        return false
                     }
+                } catch {
+                    for (id, amount) in batch { await book.unsure(id, amount) }
+                    return false
                 }
+                return true
             }
-            // Kill once this round has real load behind it (a count, not a time: slow machines must not weaken the test),
-            // then at a random moment while requests are in flight.
-            let target = round * 60
-            let deadline = ContinuousClock.now + .seconds(120)
-            while await book.acknowledged.count < target && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...300)))
-            server.kill9()
-            stop.set()
-            await clients.value
         }
 
         let acknowledged = await book.acknowledged
@@ -150,38 +157,21 @@ struct CrashSafetyTests {
 
         for round in 1...3 {
             let server = try await ServerProcess(db: db, directory: scratch.url)
-            let stop = Flag()
-            let clients = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for _ in 0..<16 {
-                        group.addTask {
-                            while !stop.isSet {
-                                let id = UUID().uuidString.lowercased()
-                                do {
-                                    let reply = try await HTTP.send(.POST, "\(server.base)/v1/transit/taps", key: key, json: tapJSON(id), timeoutSeconds: 5)
-                                    guard reply.status == 201, let ticket = (reply.json["ticket"] as? [String: Any])?["number"] as? Int else {
-                                        Issue.record("unexpected reply \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
-                                        return
-                                    }
-                                    await taps.ack(id, ticket)
-                                } catch {
-                                    await taps.unsure(id)
-                                    return
-                                }
-                            }
-                        }
+            try await Self.loadAndKill(server, clients: 16, target: round * 40, acknowledged: { await taps.acknowledged.count }) {
+                let id = UUID().uuidString.lowercased()
+                do {
+                    let reply = try await HTTP.send(.POST, "\(server.base)/v1/transit/taps", key: key, json: tapJSON(id), timeoutSeconds: 5)
+                    guard reply.status == 201, let ticket = (reply.json["ticket"] as? [String: Any])?["number"] as? Int else {
+                        Issue.record("unexpected reply \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+                        return false
                     }
+                    await taps.ack(id, ticket)
+                } catch {
+                    await taps.unsure(id)
+                    return false
                 }
+                return true
             }
-            let target = round * 40
-            let deadline = ContinuousClock.now + .seconds(120)
-            while await taps.acknowledged.count < target && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...300)))
-            server.kill9()
-            stop.set()
-            await clients.value
 
             // Straight after the kill, read by the sqlite3 CLI (WAL recovery on open): fares and taps pair up.
             let faresWithoutTap = try Tools.sqlite3(db, """
