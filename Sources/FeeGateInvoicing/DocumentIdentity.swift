@@ -1,3 +1,4 @@
+import FeeGateCore
 /// Identity fields of Vietnamese e-invoices, e-tickets and fee e-receipts as validated value types.
 ///
 /// Rules come from `shared/domain/einvoice-vn.md` §1 (TT 91/2026 Phụ lục I and II.2, Decree 254/2026 Phụ lục,
@@ -292,26 +293,15 @@ public struct ReceiptSeries: Sendable, Hashable, CustomStringConvertible {
     public var description: String { text }
 }
 
-/// A Vietnamese tax code (`MST`): 10 digits, or 10 digits, `-` and a 3-digit branch number
-/// (einvoice-vn.md §1.5, e.g. `0302431595-999`).
-public struct TaxCode: Sendable, Hashable, CustomStringConvertible {
-    public let text: String
-
-    public init(_ text: String) throws(InvoicingError) {
-        let chars = Array(text)
-        let ok: Bool
-        switch chars.count {
-        case 10: ok = chars.allSatisfy(isASCIIDigit)
-        case 14: ok = chars[0..<10].allSatisfy(isASCIIDigit) && chars[10] == "-" && chars[11...].allSatisfy(isASCIIDigit)
-        default: ok = false
-        }
-        guard ok else {
+extension TaxCode {
+    /// A tax code read for a document field (``FeeGateCore/TaxCode``'s format): an invalid one is an
+    /// ``InvoicingError`` naming `MST`.
+    public static func field(_ text: String) throws(InvoicingError) -> TaxCode {
+        guard let code = TaxCode(text) else {
             throw .invalidField(field: "MST", value: text, rule: "a tax code is 10 digits, or 10 digits + '-' + 3 digits for a branch (e.g. 0302431595-999)")
         }
-        self.text = text
+        return code
     }
-
-    public var description: String { text }
 }
 
 /// A personal identification number (`CCCDan`, số định danh cá nhân): 12 digits (einvoice-vn.md §1.5).

@@ -1,3 +1,4 @@
+import FeeGateCore
 import Foundation
 
 /// Text checks shared by every free-text field of a document.

@@ -140,7 +140,7 @@ public enum InvoiceVerifier {
 
         var s = try Children(seller, path: cPath + "/NBan")
         _ = try leaf(try s.required("Ten"), cPath + "/NBan/Ten")
-        let sellerTaxCode = try TaxCode(try leaf(try s.required("MST"), cPath + "/NBan/MST"))
+        let sellerTaxCode = try TaxCode.field(try leaf(try s.required("MST"), cPath + "/NBan/MST"))
         _ = try leaf(try s.required("DChi"), cPath + "/NBan/DChi")
         if let phone = s.optional("SDThoai") { _ = try leaf(phone, cPath + "/NBan/SDThoai") }
         try s.end()
@@ -317,7 +317,7 @@ public enum InvoiceVerifier {
     private static func verifyBuyer(_ buyer: XMLElement, path: String) throws(InvoicingError) {
         var b = try Children(buyer, path: path)
         let name = try b.optional("Ten").map { (e: XMLElement) throws(InvoicingError) in try leaf(e, path + "/Ten") }
-        let taxCode = try b.optional("MST").map { (e: XMLElement) throws(InvoicingError) in try TaxCode(try leaf(e, path + "/MST")) }
+        let taxCode = try b.optional("MST").map { (e: XMLElement) throws(InvoicingError) in try TaxCode.field(try leaf(e, path + "/MST")) }
         let address = try b.optional("DChi").map { (e: XMLElement) throws(InvoicingError) in try leaf(e, path + "/DChi") }
         let phone = try b.optional("SDThoai").map { (e: XMLElement) throws(InvoicingError) in try leaf(e, path + "/SDThoai") }
         let person = try b.optional("HVTNMHang").map { (e: XMLElement) throws(InvoicingError) in try leaf(e, path + "/HVTNMHang") }

@@ -87,7 +87,7 @@ public struct DocumentsConfiguration: Codable, Sendable {
             }
             do {
                 let identity = try PKCS12Identity(pkcs12: Array(bytes), password: password)
-                let seller = try Seller(name: op.name, taxCode: try TaxCode(op.taxCode), address: entry.address)
+                let seller = try Seller(name: op.name, taxCode: try TaxCode.field(op.taxCode), address: entry.address)
                 guard identity.certificate.taxCode == op.taxCode else {
                     throw OperationsError.invalid(field: "operators.\(code).pkcs12",
                                                   message: "the certificate's tax code \(identity.certificate.taxCode ?? "none") is not the operator's \(op.taxCode)")

@@ -19,7 +19,7 @@ struct XMLDSigTests {
     }
 
     func seller(taxCode: String = "0101234567") throws -> Seller {
-        try Seller(name: "Công ty TNHH Bãi đỗ xe Hà Nội", taxCode: TaxCode(taxCode), address: "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")
+        try Seller(name: "Công ty TNHH Bãi đỗ xe Hà Nội", taxCode: TaxCode.field(taxCode), address: "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")
     }
 
     func invoice(taxCode: String = "0101234567") throws -> EInvoiceDocument {

@@ -1,3 +1,4 @@
+import FeeGateCore
 import FeeGateInvoicing
 import Testing
 
@@ -76,10 +77,10 @@ struct DocumentIdentityTests {
     }
 
     @Test func taxCodeAndPersonalID() throws {
-        #expect(try TaxCode("0101234567").text == "0101234567")
-        #expect(try TaxCode("0302431595-999").text == "0302431595-999")
-        rejects("10 digits") { _ = try TaxCode("010123456") }
-        rejects("10 digits") { _ = try TaxCode("0302431595_999") }
+        #expect(try TaxCode.field("0101234567").text == "0101234567")
+        #expect(try TaxCode.field("0302431595-999").text == "0302431595-999")
+        rejects("10 digits") { _ = try TaxCode.field("010123456") }
+        rejects("10 digits") { _ = try TaxCode.field("0302431595_999") }
         #expect(try PersonalID("001099012345").text == "001099012345")
         rejects("exactly 12 digits") { _ = try PersonalID("00109901234") }
     }

@@ -8,7 +8,7 @@ enum Fixtures {
     static let issued = VietnamTime(unixSeconds: 1_773_108_000)  // 2026-03-10T09:00:00 GMT+7
 
     static func seller(name: String = "Công ty TNHH Bãi đỗ xe Hà Nội") throws -> Seller {
-        try Seller(name: name, taxCode: TaxCode("0101234567"), address: "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")
+        try Seller(name: name, taxCode: TaxCode.field("0101234567"), address: "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")
     }
 
     static func code(_ counter: Int64, template: TemplateSymbol = .vatInvoice, year: Int = 2026) throws -> MTTCode {
@@ -112,7 +112,7 @@ struct InvoiceDocumentTests {
 
     @Test("identified buyer fields and anonymous conventions")
     func buyers() throws {
-        let business = try BuyerDetails(name: "Công ty CP Vận tải Thủ đô", taxCode: TaxCode("0109876543"), address: "12 Láng Hạ, Hà Nội")
+        let business = try BuyerDetails(name: "Công ty CP Vận tải Thủ đô", taxCode: TaxCode.field("0109876543"), address: "12 Láng Hạ, Hà Nội")
         let doc = try EInvoiceDocument.cashRegisterInvoice(
             template: .vatInvoice, series: InvoiceSeries.parse("C26MAA"), number: DocumentNumber(2),
             authorityCode: Fixtures.code(2), issuedAt: Fixtures.issued, seller: Fixtures.seller(), buyer: .identified(business),
@@ -123,7 +123,7 @@ struct InvoiceDocumentTests {
         let rider = try BuyerDetails(phone: "0912345678", personalID: PersonalID("001099012345"))
         #expect(rider.taxCode == nil)
         #expect(throws: InvoicingError.self) { try BuyerDetails(name: "Anh Nam") }
-        #expect(throws: InvoicingError.self) { try BuyerDetails(taxCode: TaxCode("0109876543")) }
+        #expect(throws: InvoicingError.self) { try BuyerDetails(taxCode: TaxCode.field("0109876543")) }
         #expect(AnonymousBuyer.declined.rawValue == "Người mua không lấy hóa đơn")
     }
 
@@ -186,7 +186,7 @@ struct InvoiceDocumentTests {
 
     @Test("0-VND e-ticket shows its funder; paid tickets must not")
     func zeroFareTicket() throws {
-        let busCompany = try Seller(name: "Tổng công ty Vận tải Hà Nội", taxCode: TaxCode("0100100079"), address: "32 Nguyễn Công Trứ, Hà Nội")
+        let busCompany = try Seller(name: "Tổng công ty Vận tải Hà Nội", taxCode: TaxCode.field("0100100079"), address: "32 Nguyễn Công Trứ, Hà Nội")
         let ride = try InvoiceLineInput(name: "Vé lượt tuyến 32", unit: "lượt", quantity: 1, unitPrice: 0, vatRate: .notSubject)
         let ticket = try EInvoiceDocument.eTicket(
             dataID: "VE1", series: InvoiceSeries.parse("C26MBA"), number: DocumentNumber(1),
@@ -214,7 +214,7 @@ struct InvoiceDocumentTests {
 
     @Test("fee e-receipt: no VAT, figures and words")
     func feeReceipt() throws {
-        let collector = try Seller(name: "Ban Quản lý bãi đỗ xe quận Hoàn Kiếm", taxCode: TaxCode("0101111118"), address: "126 Hàng Trống, Hà Nội")
+        let collector = try Seller(name: "Ban Quản lý bãi đỗ xe quận Hoàn Kiếm", taxCode: TaxCode.field("0101111118"), address: "126 Hàng Trống, Hà Nội")
         let receipt = try EInvoiceDocument.feeReceipt(
             dataID: "BL1", template: .withoutFaceValue, series: ReceiptSeries.parse("26TAA"), number: DocumentNumber(15),
             issuedAt: Fixtures.issued, collector: collector, payer: .anonymous(.consumer),

@@ -48,8 +48,18 @@ public struct Operator: Sendable, Hashable, Codable {
     }
 }
 
-/// Vietnamese tax identification numbers (mã số thuế, MST).
-public enum TaxCode {
+/// A Vietnamese tax identification number (mã số thuế, MST): 10 digits, or 10 digits, `-` and a 3-digit branch
+/// number (e.g. `0101234567`, `0302431595-999`; einvoice-vn.md §1.5). The one format check for operators and
+/// documents alike.
+public struct TaxCode: Sendable, Hashable, CustomStringConvertible {
+    public let text: String
+
+    /// `nil` unless `text` has the format.
+    public init?(_ text: String) {
+        guard Self.isValid(text) else { return nil }
+        self.text = text
+    }
+
     /// Format check: `NNNNNNNNNN` or `NNNNNNNNNN-NNN` (branch). The check digit is not verified:
     /// the published algorithm is not in our reference material, and a wrong rejection would block an operator.
     public static func isValid(_ value: String) -> Bool {
@@ -59,6 +69,8 @@ public enum TaxCode {
         if parts.count == 2 { return parts[1].count == 3 && parts[1].allSatisfy(\.isASCIIDigit) }
         return true
     }
+
+    public var description: String { text }
 }
 
 extension Character {

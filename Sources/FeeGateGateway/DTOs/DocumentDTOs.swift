@@ -1,3 +1,4 @@
+import FeeGateCore
 import FeeGateInvoicing
 import Foundation
 import Hummingbird
@@ -18,7 +19,7 @@ enum DocumentDTO {
             func text(_ key: CodingKeys) throws -> String? { try c.decodeIfPresent(String.self, forKey: key) }
             do {
                 buyer = .identified(try BuyerDetails(
-                    name: try text(.name), taxCode: try text(.taxCode).map { try TaxCode($0) }, address: try text(.address), phone: try text(.phone),
+                    name: try text(.name), taxCode: try text(.taxCode).map { try TaxCode.field($0) }, address: try text(.address), phone: try text(.phone),
                     personName: try text(.personName), personalID: try text(.personalID).map { try PersonalID($0) }))
             } catch let error as InvoicingError {
                 throw StrictJSON.field(.unprocessableContent, "invalid_field", decoder.codingPath, error.description)
