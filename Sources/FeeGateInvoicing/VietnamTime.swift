@@ -1,3 +1,5 @@
+import FeeGateCore
+
 /// A civil date-time in Vietnam (GMT+7, no daylight saving), as printed in e-invoice XML.
 ///
 /// QĐ 1271/QĐ-CT Phần I: dates are `YYYY-MM-DD`, date-times `YYYY-MM-DDThh:mm:ss`, both in GMT+7 with no zone
@@ -10,9 +12,6 @@ public struct VietnamTime: Sendable, Hashable, Comparable, CustomStringConvertib
     public let hour: Int
     public let minute: Int
     public let second: Int
-
-    /// Vietnam's fixed offset from UTC in seconds (+07:00).
-    public static let offsetSeconds: Int64 = 7 * 3600
 
     /// - Throws: ``InvoicingError/invalidField(field:value:rule:)`` for an impossible date or time.
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) throws(InvoicingError) {
@@ -29,19 +28,10 @@ public struct VietnamTime: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// The Vietnam civil time of an instant given as seconds since 1970-01-01T00:00:00Z.
     public init(unixSeconds: Int64) {
-        let local = unixSeconds + VietnamTime.offsetSeconds
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        let secondsOfDay = Int(local - days * 86_400)
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        year = Int(yoe + era * 400 + (m <= 2 ? 1 : 0))
+        let days = VietnamCalendar.day(epochSeconds: unixSeconds)
+        let secondsOfDay = Int(unixSeconds + VietnamCalendar.utcOffsetSeconds - days * VietnamCalendar.secondsPerDay)
+        let (y, m, d) = VietnamCalendar.civil(fromDays: days)
+        year = Int(y)
         month = Int(m)
         day = Int(d)
         hour = secondsOfDay / 3600
@@ -51,15 +41,8 @@ public struct VietnamTime: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// The instant as seconds since 1970-01-01T00:00:00Z (inverse of ``init(unixSeconds:)``).
     public var unixSeconds: Int64 {
-        // Howard Hinnant's days_from_civil.
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - VietnamTime.offsetSeconds
+        VietnamCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day)) * VietnamCalendar.secondsPerDay
+            + Int64(hour * 3600 + minute * 60 + second) - VietnamCalendar.utcOffsetSeconds
     }
 
     /// Parses `YYYY-MM-DD` (time 00:00:00) or `YYYY-MM-DDThh:mm:ss`.
@@ -81,13 +64,7 @@ public struct VietnamTime: Sendable, Hashable, Comparable, CustomStringConvertib
         return try VietnamTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    static func daysIn(month: Int, year: Int) -> Int { Int(VietnamCalendar.daysIn(month: Int64(month), year: Int64(year))) }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
         let s = String(value)

@@ -87,29 +87,10 @@ public enum VietnamTime {
         func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
         let year = number(0..<4), month = number(4..<6), day = number(6..<8)
         let hour = number(8..<10), minute = number(10..<12), second = number(12..<14)
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second < 60
+        guard VietnamCalendar.isValidDate(year: Int64(year), month: Int64(month), day: Int64(day)), hour < 24, minute < 60, second < 60
         else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - 7 * 3600
+        let days = VietnamCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day))
+        let seconds = days * VietnamCalendar.secondsPerDay + Int64(hour * 3600 + minute * 60 + second) - VietnamCalendar.utcOffsetSeconds
         return Date(timeIntervalSince1970: Double(seconds))
-    }
-
-    private static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's algorithm).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

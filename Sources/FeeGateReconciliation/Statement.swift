@@ -159,18 +159,9 @@ extension Character {
 extension BusinessDay {
     /// A calendar date in a statement (`yyyy-MM-dd`, `yyMMdd`, `dd/MM/yyyy` …) as the business day of that date.
     static func from(year: Int, month: Int, day: Int) -> BusinessDay? {
-        guard (1...12).contains(month), (1970...2199).contains(year), day >= 1 else { return nil }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let length = month == 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].contains(month) ? 30 : 31
-        guard day <= length else { return nil }
-        // Days from the civil date (H. Hinnant), the same numbering as BusinessDay("yyyy-MM-dd") without formatting a string.
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = y / 400
-        let yoe = y - era * 400
-        let mp = Int64((month + 9) % 12)
-        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return BusinessDay(number: era * 146_097 + doe - 719_468)
+        guard (1970...2199).contains(year), VietnamCalendar.isValidDate(year: Int64(year), month: Int64(month), day: Int64(day)) else { return nil }
+        // The same numbering as BusinessDay("yyyy-MM-dd"), without formatting a string.
+        return BusinessDay(number: VietnamCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     /// `self` moved by `days`.

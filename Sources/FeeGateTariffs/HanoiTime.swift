@@ -1,15 +1,9 @@
+import FeeGateCore
 import Foundation
 
-/// Wall-clock arithmetic for Hanoi (Asia/Ho_Chi_Minh).
-///
-/// Vietnam has used a fixed GMT+7 offset with no daylight saving time since 1975, so all tariff
-/// arithmetic is plain integer arithmetic on seconds: no `Calendar`, no time-zone database, and the
-/// same answer on every machine.
-public enum Hanoi {
-    /// The fixed offset of Hanoi local time from UTC, in seconds (GMT+7).
-    public static let utcOffsetSeconds: Int64 = 7 * 3600
-    static let secondsPerDay: Int64 = 86_400
-}
+// Wall-clock arithmetic for Hanoi (Asia/Ho_Chi_Minh): Vietnam has used a fixed GMT+7 offset with no daylight saving
+// time since 1975, so all tariff arithmetic is plain integer arithmetic on seconds (``VietnamCalendar``): no
+// `Calendar`, no time-zone database, and the same answer on every machine.
 
 /// An instant, held as whole seconds since 1970-01-01T00:00:00Z and shown in Hanoi local time.
 ///
@@ -27,20 +21,20 @@ public struct HanoiDateTime: Sendable, Hashable, Comparable, Codable, CustomStri
 
     /// The instant at local `date` and `hour:minute:second` in Hanoi.
     public init(local date: LocalDate, hour: Int = 0, minute: Int = 0, second: Int = 0) {
-        let local = date.daysSinceEpoch * Hanoi.secondsPerDay + Int64(hour * 3600 + minute * 60 + second)
-        self.epochSeconds = local - Hanoi.utcOffsetSeconds
+        let local = date.daysSinceEpoch * VietnamCalendar.secondsPerDay + Int64(hour * 3600 + minute * 60 + second)
+        self.epochSeconds = local - VietnamCalendar.utcOffsetSeconds
     }
 
     /// Seconds since 1970-01-01T00:00:00 *local* time; handy for splitting at local clock times.
-    var localSeconds: Int64 { epochSeconds + Hanoi.utcOffsetSeconds }
+    var localSeconds: Int64 { epochSeconds + VietnamCalendar.utcOffsetSeconds }
 
     /// The Hanoi calendar date of this instant.
     public var localDate: LocalDate {
-        LocalDate(daysSinceEpoch: localSeconds.floorDiv(Hanoi.secondsPerDay))
+        LocalDate(daysSinceEpoch: localSeconds.floorDiv(VietnamCalendar.secondsPerDay))
     }
 
     /// Seconds since local midnight, 0 ..< 86,400.
-    public var secondOfDay: Int64 { localSeconds.floorMod(Hanoi.secondsPerDay) }
+    public var secondOfDay: Int64 { localSeconds.floorMod(VietnamCalendar.secondsPerDay) }
 
     public var date: Date { Date(timeIntervalSince1970: TimeInterval(epochSeconds)) }
 
@@ -117,7 +111,7 @@ public struct HanoiDateTime: Sendable, Hashable, Comparable, Codable, CustomStri
                 guard index > start else { return nil }
             }
         }
-        var offsetSeconds = Hanoi.utcOffsetSeconds
+        var offsetSeconds = VietnamCalendar.utcOffsetSeconds
         if index < chars.count {
             if expect(UInt8(ascii: "Z")) {
                 offsetSeconds = 0
@@ -131,7 +125,7 @@ public struct HanoiDateTime: Sendable, Hashable, Comparable, Codable, CustomStri
             }
         }
         guard index == chars.count else { return nil }
-        let wall = date.daysSinceEpoch * Hanoi.secondsPerDay + Int64(hour * 3600 + minute * 60 + second)
+        let wall = date.daysSinceEpoch * VietnamCalendar.secondsPerDay + Int64(hour * 3600 + minute * 60 + second)
         return HanoiDateTime(epochSeconds: wall - offsetSeconds)
     }
 }
@@ -162,31 +156,16 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self.init(year: y, month: m, day: d)
     }
 
-    /// The date `days` days after 1970-01-01 (negative = before). Howard Hinnant's `civil_from_days`.
+    /// The date `days` days after 1970-01-01 (negative = before).
     public init(daysSinceEpoch days: Int64) {
-        let z = days + 719_468
-        let era = z.floorDiv(146_097)
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        self.year = Int(yoe + era * 400 + (m <= 2 ? 1 : 0))
+        let (y, m, d) = VietnamCalendar.civil(fromDays: days)
+        self.year = Int(y)
         self.month = Int(m)
         self.day = Int(d)
     }
 
-    /// Days since 1970-01-01. Howard Hinnant's `days_from_civil`.
-    public var daysSinceEpoch: Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = y.floorDiv(400)
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    /// Days since 1970-01-01.
+    public var daysSinceEpoch: Int64 { VietnamCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day)) }
 
     public func adding(days: Int64) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
 
@@ -202,13 +181,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    static func daysIn(month: Int, year: Int) -> Int { Int(VietnamCalendar.daysIn(month: Int64(month), year: Int64(year))) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -253,10 +226,7 @@ public struct ClockTime: Sendable, Hashable, Comparable, CustomStringConvertible
 
 extension Int64 {
     /// Division rounding towards negative infinity (Swift's `/` truncates towards zero).
-    func floorDiv(_ divisor: Int64) -> Int64 {
-        let q = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
-    }
+    func floorDiv(_ divisor: Int64) -> Int64 { VietnamCalendar.floorDiv(self, divisor) }
 
     func floorMod(_ divisor: Int64) -> Int64 { self - floorDiv(divisor) * divisor }
 

@@ -101,8 +101,8 @@ public struct TariffEngine: Sendable {
     public func quoteParking(_ request: ParkingQuoteRequest) throws(TariffError) -> Quote {
         guard request.from < request.to else { throw .invalidStay(from: request.from, to: request.to) }
         let seconds = request.to.epochSeconds - request.from.epochSeconds
-        guard seconds <= Self.maximumStayDays * Hanoi.secondsPerDay else {
-            throw .stayTooLong(days: seconds.ceilDiv(Hanoi.secondsPerDay), maximumDays: Self.maximumStayDays)
+        guard seconds <= Self.maximumStayDays * VietnamCalendar.secondsPerDay else {
+            throw .stayTooLong(days: seconds.ceilDiv(VietnamCalendar.secondsPerDay), maximumDays: Self.maximumStayDays)
         }
         let date = request.from.localDate
         let zoneDocs = catalog.documents(.parkingZones, on: date)
@@ -157,7 +157,7 @@ public struct TariffEngine: Sendable {
     /// One turn per clock period the stay overlaps. Periods repeat daily; each lasts until the next
     /// one starts (the last wraps past midnight to the first one of the next day).
     func turnLines(_ periods: [DayPeriod], from: HanoiDateTime, to: HanoiDateTime) -> [QuoteLine] {
-        let day = Hanoi.secondsPerDay
+        let day = VietnamCalendar.secondsPerDay
         let start = from.localSeconds, end = to.localSeconds
         var dayStart = start.floorDiv(day) * day
         let secondOfDay = start - dayStart
@@ -179,8 +179,8 @@ public struct TariffEngine: Sendable {
             let period = periods[index]
             lines.append(QuoteLine(
                 description: "\(period.name) turn (from \(period.starts))",
-                from: HanoiDateTime(epochSeconds: max(periodStart, start) - Hanoi.utcOffsetSeconds),
-                to: HanoiDateTime(epochSeconds: min(periodEnd, end) - Hanoi.utcOffsetSeconds),
+                from: HanoiDateTime(epochSeconds: max(periodStart, start) - VietnamCalendar.utcOffsetSeconds),
+                to: HanoiDateTime(epochSeconds: min(periodEnd, end) - VietnamCalendar.utcOffsetSeconds),
                 amount: period.price))
             if periodEnd >= end { break }
             index = nextIndex
