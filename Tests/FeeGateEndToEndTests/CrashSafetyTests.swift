@@ -182,8 +182,11 @@ struct CrashSafetyTests {
                 SELECT count(*) FROM transit_tap WHERE 'tap:' || lower(hex(id)) NOT IN
                 (SELECT 'tap:' || replace(substr(reference, 5), '-', '') FROM transfer WHERE reference LIKE 'tap:%')
                 """).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let tapsWithoutAnswer = try Tools.sqlite3(db, "SELECT count(*) FROM transit_tap WHERE id NOT IN (SELECT id FROM operation)").stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(faresWithoutTap == "0", "round \(round): \(faresWithoutTap) fare transfers without their tap")
             #expect(tapsWithoutFare == "0", "round \(round): \(tapsWithoutFare) taps without their fare")
+            #expect(tapsWithoutAnswer == "0", "round \(round): \(tapsWithoutAnswer) taps without their stored answer")
         }
 
         let acknowledged = await taps.acknowledged
@@ -209,6 +212,9 @@ struct CrashSafetyTests {
         let parts = tickets.split(separator: " ").map { Int($0) ?? -1 }
         // Ticket numbers stay gapless and unique across the crashes (a rolled-back transaction gives its numbers back).
         #expect(parts.count == 3 && parts[0] == parts[1] && parts[1] == parts[2], "taps, distinct tickets, highest ticket: \(tickets)")
+        let counter = try Tools.sqlite3(db, "SELECT value FROM counter WHERE name = 'ticket:HN-BUS-01:2026'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(counter) == parts.last, "the ticket counter (\(counter)) must equal the highest ticket issued")
         let verify = try Tools.feegate(["verify", "--db", db])
         #expect(verify.status == 0, "\(verify.stderr)")
     }

@@ -76,11 +76,15 @@ struct TapPostingTests {
         let (plan, tap, hash, answer) = Self.fare(id)
         try await f.store.ensureAccounts(plan.accounts)
         _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        let journal = try await Self.count(f.store, "SELECT count(*) FROM transfer")
         let other = Self.fare(id, route: "02")
-        await #expect(throws: StoreError.self) {
+        await #expect {
             _ = try await f.store.postTap(other.plan.transfers, businessDay: other.plan.businessDay, tap: other.tap, requestHash: other.hash, answer: other.answer)
+        } throws: { error in
+            if case StoreError.conflict = error { true } else { false }
         }
         #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 1)
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer") == journal)
     }
 
     @Test func aRefusedFareRecordsNoTap() async throws {
@@ -118,11 +122,13 @@ struct TapPostingTests {
         #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 1)
     }
 
-    /// If the record cannot be written, the fare is not posted either: nothing of the request commits.
-    @Test func aRecordThatFailsTakesTheFareWithIt() async throws {
+    /// If the record cannot be written, the fare is not posted either, and the request fails alone: the other
+    /// requests of its group transaction commit.
+    @Test func aRecordThatFailsTakesTheFareWithItAndNothingElse() async throws {
         let f = try await Self.fixture()
-        let id = UUID()
+        let id = UUID(), other = UUID()
         let (plan, tap, hash, answer) = Self.fare(id)
+        let neighbour = Self.fare(other, fare: 9_000)
         try await f.store.ensureAccounts(plan.accounts)
         // A tap row with this id but no stored answer (written behind the store's back): the record's INSERT fails.
         try await f.store.writer.write { db in
@@ -133,13 +139,32 @@ struct TapPostingTests {
                     VALUES (?, ?, 'transit_card', x'00', '01', 'x', 'V0', 0, ?, 0, 'customer', 0, 'adult', 0, 0, 0)
                     """, arguments: [id.blob, Self.op, Self.day])
         }
+        // Through the store: the request fails and its fare is not in the journal.
         await #expect(throws: (any Error).self) {
             _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
         }
         for t in plan.transfers { #expect(try await f.store.transfer(id: t.id) == nil) }
         #expect(try await Self.count(f.store, "SELECT count(*) FROM operation") == 0)
-        // The ledger is whole and no sticky failure was kept for these ids: the rollback took everything.
+
+        // In one group transaction with a neighbour tap and a plain transfer request: only the failing one is lost.
+        let (step, outcome) = GatewayStore.tapRecordStep(tap: tap, requestHash: hash, clock: { 1 }, answer: answer)
+        let (neighbourStep, neighbourOutcome) = GatewayStore.tapRecordStep(tap: neighbour.tap, requestHash: neighbour.hash, clock: { 1 },
+                                                                           answer: neighbour.answer)
+        let plain = Postings.customerSale(event: UUID(), operatorCode: Self.op, channel: "transit_card", price: Money(5_000), rate: .notSubject,
+                                          code: .busFare, reference: "plain")
+        let results = try LedgerWrites.commit(
+            [Submission(transfers: plan.transfers, businessDay: nil, record: step),
+             Submission(transfers: neighbour.plan.transfers, businessDay: nil, record: neighbourStep),
+             Submission(transfers: plain.transfers, businessDay: nil)],
+            writer: f.store.writer, now: Self.at * 1_000_000_000, cache: SettlementAccountCache())
+        #expect(results[0].isEmpty)
+        #expect(results[1].map(\.result) == neighbour.plan.transfers.map { _ in .ok })
+        #expect(results[2].map(\.result) == plain.transfers.map { _ in .ok })
+        if case .failure = outcome.value {} else { Issue.record("the failing tap should fail: \(String(describing: outcome.value))") }
+        if case .success(.recorded) = neighbourOutcome.value {} else { Issue.record("the neighbour should be recorded") }
+        for t in plan.transfers { #expect(try await f.store.transfer(id: t.id) == nil) }
+        for t in neighbour.plan.transfers + plain.transfers { #expect(try await f.store.transfer(id: t.id) != nil) }
+        #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap WHERE id = ?", [other.blob]) == 1)
         #expect(try await f.store.verify().problems.isEmpty)
-        #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer_failure") == 0)
     }
 }

@@ -10,8 +10,8 @@ public enum LedgerTime {
         let totalMillis = VietnamCalendar.floorDiv(nanoseconds, 1_000_000) + offsetSeconds * 1000
         let seconds = VietnamCalendar.floorDiv(totalMillis, 1000)
         let millis = totalMillis - seconds * 1000
-        let days = VietnamCalendar.floorDiv(seconds, 86_400)
-        let secondOfDay = seconds - days * 86_400
+        let days = VietnamCalendar.floorDiv(seconds, VietnamCalendar.secondsPerDay)
+        let secondOfDay = seconds - days * VietnamCalendar.secondsPerDay
         let (y, m, d) = VietnamCalendar.civil(fromDays: days)
         let offsetMinutes = abs(offsetSeconds) / 60
         let fields: [(value: Int64, width: Int, after: UInt8?)] = [

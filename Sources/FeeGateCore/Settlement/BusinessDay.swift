@@ -17,8 +17,7 @@ public struct BusinessDay: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// The day of a ledger timestamp (nanoseconds since the Unix epoch).
     public init(ledgerTimestamp: Int64) {
-        let seconds = ledgerTimestamp >= 0 ? ledgerTimestamp / 1_000_000_000 : (ledgerTimestamp - 999_999_999) / 1_000_000_000
-        self.init(epochSeconds: seconds)
+        self.init(epochSeconds: VietnamCalendar.floorDiv(ledgerTimestamp, 1_000_000_000))
     }
 
     /// Parses `YYYY-MM-DD` (a real calendar date), else `nil`.
@@ -31,9 +30,9 @@ public struct BusinessDay: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// The first instant of the day, as Unix seconds.
-    public var startEpochSeconds: Int64 { number * 86_400 - VietnamCalendar.utcOffsetSeconds }
+    public var startEpochSeconds: Int64 { number * VietnamCalendar.secondsPerDay - VietnamCalendar.utcOffsetSeconds }
     /// The first instant of the next day, as Unix seconds.
-    public var endEpochSeconds: Int64 { startEpochSeconds + 86_400 }
+    public var endEpochSeconds: Int64 { startEpochSeconds + VietnamCalendar.secondsPerDay }
 
     public var next: BusinessDay { BusinessDay(number: number + 1) }
 

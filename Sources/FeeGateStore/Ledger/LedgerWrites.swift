@@ -28,8 +28,10 @@ enum LedgerWrites {
                     } else {
                         results.append(try engine.execute(batch.transfers))
                     }
-                    if let day = batch.businessDay {
-                        for t in batch.transfers { eventDays[t.id] = day }
+                    // Only transfers this request wrote take its day (an `exists` or a step that did not post must
+                    // not move an earlier request's transfer to another day).
+                    if let day = batch.businessDay, let executed = results.last {
+                        for (t, result) in zip(batch.transfers, executed) where result == .ok { eventDays[t.id] = day }
                     }
                 }
                 let changes = engine.changes

@@ -68,10 +68,10 @@ struct Submission: Sendable {
 ///
 /// `run` gets the group's open transaction and `post`, which executes the request's transfers in the ledger
 /// engine and returns their results. The step decides: an id seen before ends the request without calling
-/// `post` (replay or conflict); otherwise it posts and writes its rows only if every transfer succeeded.
-/// The steps of a group run in queue order, so a duplicate later in the same group sees the first's rows.
-/// A throw rolls back the whole transaction: every request of the group fails and none is written; keep
-/// expected outcomes (replays, conflicts, refused transfers) as values, not errors.
+/// `post` (replay or conflict); otherwise it writes its rows in a savepoint, posts, and keeps the rows only if
+/// every transfer succeeded. The steps of a group run in queue order, so a duplicate later in the same group
+/// sees the first's rows. A throw rolls back the whole transaction (every request of the group fails): only a
+/// failure of `post` itself may do that; a step's own failures are outcomes of its request.
 struct RecordStep: Sendable {
     let run: @Sendable (_ db: Database, _ post: () throws -> [TransferResult]) throws -> Void
 }

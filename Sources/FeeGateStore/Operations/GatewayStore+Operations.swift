@@ -139,34 +139,62 @@ extension GatewayStore {
         answer operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
     ) async throws -> PostedRecord {
         precondition(transfers.count <= Self.maxTransfersPerRequest, "caller must enforce the request size limit")
+        let (step, outcome) = Self.tapRecordStep(tap: tap, requestHash: requestHash, clock: clock, answer: operation)
+        _ = try await committer.submit(transfers, businessDay: businessDay, record: step)
+        guard let value = outcome.value else { throw StoreError.database("the tap's record step produced no outcome") }
+        return try value.get()
+    }
+
+    /// The step that records a tap in its fare's transaction, and where it leaves its outcome.
+    static func tapRecordStep(
+        tap: TransitTap, requestHash: [UInt8], clock: @escaping @Sendable () -> Int64,
+        answer operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
+    ) -> (RecordStep, StepOutcome<PostedRecord>) {
         let outcome = StepOutcome<PostedRecord>()
-        let clock = self.clock
         let step = RecordStep { db, post in
             if let existing = try Self.fetchOperation(db, tap.id) {
                 outcome.value = existing.requestHash == requestHash ? .success(.replay(existing)) : .failure(Self.conflictError(existing))
                 return
             }
-            if let refused = try post().first(where: { !$0.isSuccess }) {
-                outcome.value = .success(.rejected(refused))
-                return
+            // The rows first, in a savepoint of their own: a row that cannot be written fails this request alone (its
+            // fare is never executed) instead of the whole group. A refused fare rolls the rows and the ticket number back.
+            var ledgerFailed = false
+            do {
+                try db.inSavepoint {
+                    let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
+                                                     funded_by, reference_amount, category, capped, ticket_number, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """
+                    ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID,
+                                          tap.at, tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
+                    let stored = operation(tap, number)
+                    guard stored.id == tap.id, stored.requestHash == requestHash else {
+                        throw StoreError.invalid("a tap's stored answer must carry the tap's id and request hash")
+                    }
+                    try Self.insertOperation(db, stored, now: clock())
+                    let results: [TransferResult]
+                    do {
+                        results = try post()
+                    } catch {
+                        ledgerFailed = true  // the engine's state is unknown: the whole group must fail
+                        throw error
+                    }
+                    if let refused = results.first(where: { !$0.isSuccess }) {
+                        outcome.value = .success(.rejected(refused))
+                        return .rollback
+                    }
+                    outcome.value = .success(.recorded(stored))
+                    return .commit
+                }
+            } catch {
+                if ledgerFailed { throw error }
+                outcome.value = .failure(error)
             }
-            let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
-                                             funded_by, reference_amount, category, capped, ticket_number, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID, tap.at,
-                                  tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
-            let stored = operation(tap, number)
-            precondition(stored.id == tap.id && stored.requestHash == requestHash, "the stored answer must carry the tap's id and request hash")
-            try Self.insertOperation(db, stored, now: clock())
-            outcome.value = .success(.recorded(stored))
         }
-        _ = try await committer.submit(transfers, businessDay: businessDay, record: step)
-        guard let value = outcome.value else { throw StoreError.database("the tap's record step produced no outcome") }
-        return try value.get()
+        return (step, outcome)
     }
 
     /// What pricing a tap reads about its request id and token, in one read transaction (one trip to the
@@ -335,7 +363,7 @@ public enum PostedRecord: Sendable {
 
 /// Carries a ``RecordStep``'s outcome from the writer thread to the waiting request; read only after the
 /// commit resumed it, so the write happens before the read.
-private final class StepOutcome<Value: Sendable>: @unchecked Sendable {
+final class StepOutcome<Value: Sendable>: @unchecked Sendable {
     var value: Result<Value, any Error>?
 }
 
