@@ -154,7 +154,21 @@ extension OperatorServices {
                                 vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
                                 fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)
         // The fare's transfers, the tap and its ticket commit together (one transaction, one fsync).
-        let posted = try await store.postTap(dated.transfers, businessDay: dated.businessDay, tap: record, requestHash: hash) { tap, number in
+        let posted: PostedRecord
+        do {
+            posted = try await postTap(dated, record: record, hash: hash)
+        } catch let StoreError.conflict(message) {
+            throw OperationsError.conflict(message)  // a same-id request that raced this one and won
+        }
+        switch posted {
+        case .recorded(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: false)
+        case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
+        case .rejected(let refused): throw OperationsError.ledgerRejected(result: refused.rawValue, detail: refused.explanation)
+        }
+    }
+
+    private func postTap(_ dated: Postings.Plan, record: TransitTap, hash: [UInt8]) async throws -> PostedRecord {
+        try await store.postTap(dated.transfers, businessDay: dated.businessDay, tap: record, requestHash: hash) { tap, number in
             let view = TapView(id: tap.id.lowercasedString, fare: tap.fare, fundedBy: tap.fundedBy, referenceAmount: tap.referenceAmount,
                                category: tap.category, capped: tap.capped, serviceDay: tap.serviceDay,
                                ticket: .init(number: number, route: tap.route, vehicle: tap.vehicle, at: Self.at(tap.at),
@@ -162,11 +176,53 @@ extension OperatorServices {
             return OperationRecord(id: tap.id, kind: "transit.tap", operatorCode: tap.operatorCode, requestHash: hash, status: 201,
                                    response: (try? Self.json(view)) ?? "{}")
         }
-        switch posted {
-        case .recorded(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: false)
-        case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
-        case .rejected(let refused): throw OperationsError.ledgerRejected(result: refused.rawValue, detail: refused.explanation)
+    }
+
+    /// Prices and posts an offline upload's taps, each with its own outcome, returned in upload order.
+    ///
+    /// Taps of one token run one after another in upload order (its daily cap, pass and deny-list state depend on
+    /// what came before); different tokens run side by side, at most `lanes` at a time, so their postings share group
+    /// commits instead of paying one `fsync` each. Ticket numbers stay gapless and unique but follow commit order
+    /// across tokens. An id that appears under two tokens makes the whole upload run strictly in order, so which
+    /// copy is recorded and which conflicts does not depend on timing.
+    public func taps(_ requests: [TapRequest], operatorCode: String, lanes: Int = 32) async -> [Result<OperationResponse, any Error>] {
+        var lanesByToken: [String: [Int]] = [:]
+        var order: [String] = []
+        var tokenOfID: [UUID: String] = [:]
+        var strictlyInOrder = false
+        for (index, request) in requests.enumerated() {
+            let token = "\(request.token.type)\u{0}\(request.token.value)"
+            if let seen = tokenOfID.updateValue(token, forKey: request.id), seen != token { strictlyInOrder = true }
+            if lanesByToken[token] == nil { order.append(token) }
+            lanesByToken[token, default: []].append(index)
         }
+        let work = strictlyInOrder ? [Array(requests.indices)] : order.map { lanesByToken[$0]! }
+        var results = [Result<OperationResponse, any Error>?](repeating: nil, count: requests.count)
+        await withTaskGroup(of: [(Int, Result<OperationResponse, any Error>)].self) { group in
+            var running = 0
+            for indices in work {
+                if running >= max(1, lanes), let done = await group.next() {
+                    for (index, result) in done { results[index] = result }
+                    running -= 1
+                }
+                group.addTask {
+                    var out: [(Int, Result<OperationResponse, any Error>)] = []
+                    for index in indices {
+                        do {
+                            out.append((index, .success(try await self.tap(requests[index], operatorCode: operatorCode))))
+                        } catch {
+                            out.append((index, .failure(error)))
+                        }
+                    }
+                    return out
+                }
+                running += 1
+            }
+            for await done in group {
+                for (index, result) in done { results[index] = result }
+            }
+        }
+        return results.map { $0! }
     }
 
     /// Registers a free-rider category (pupils, disabilities …) for a token over a date range.

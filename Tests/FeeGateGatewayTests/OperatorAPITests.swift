@@ -250,6 +250,35 @@ struct OperatorAPITests {
         }
     }
 
+    /// An upload runs different cards side by side, but one card's taps in upload order: the daily cap (example
+    /// tariff: 30,000 for a regular bank card) still applies tap by tap; tickets stay unique and gapless.
+    @Test func tapBatchesKeepEachCardsOrder() async throws {
+        let f = try await Fixture.make()
+        try await f.app(operations: try f.operations()).test(.router) { client in
+            let tapJSON = { (id: String, type: String, value: String) in
+                #"{"id":"\#(id)","token":{"type":"\#(type)","value":"\#(value)"},"route":"86","vehicle":"29B","validator_id":"V-3","at":"2026-11-21T07:30:00+07:00"}"#
+            }
+            // The bank card taps four times between twenty other cards' taps.
+            var taps: [(type: String, value: String)] = []
+            for n in 0..<24 { taps.append(n % 6 == 0 ? ("bank_card", "4111-CAP") : ("transit_card", "T-\(n)")) }
+            let body = #"{"taps":[\#(taps.map { tapJSON(UUID().uuidString, $0.type, $0.value) }.joined(separator: ","))]}"#
+            let reply = try await client.call(.post, "/v1/transit/taps:batch", key: f.bus, body: body)
+            let results = try #require(reply.json["results"] as? [[String: Any]])
+            #expect(results.count == 24 && results.allSatisfy { $0["result"] as? String == "ok" })
+            let capped = results.enumerated().filter { $0.offset % 6 == 0 }.map { ($0.element["tap"] as? [String: Any])?["fare"] as? Int }
+            #expect(capped == [15_000, 15_000, 0, 0], "the card's fares in upload order: \(capped)")
+            let tickets = results.compactMap { (($0["tap"] as? [String: Any])?["ticket"] as? [String: Any])?["number"] as? Int }
+            #expect(tickets.sorted() == Array(1...24))
+
+            // The same id under two cards: the upload runs strictly in order, so the first copy is the one recorded.
+            let id = UUID().uuidString
+            let twice = #"{"taps":[\#(tapJSON(id, "transit_card", "X-1")),\#(tapJSON(UUID().uuidString, "transit_card", "X-2")),\#(tapJSON(id, "transit_card", "X-3"))]}"#
+            let second = try await client.call(.post, "/v1/transit/taps:batch", key: f.bus, body: twice)
+            let outcome = (second.json["results"] as? [[String: Any]])?.map { "\($0["result"] ?? "-")/\($0["status"] ?? "-")" }
+            #expect(outcome == ["ok/201", "ok/201", "error/409"], "\(outcome ?? [])")
+        }
+    }
+
     @Test func publicFeesComeFromTheSchedule() async throws {
         let f = try await Fixture.make()
         _ = try await f.store.addOperator(code: "HN-FEES-01", name: "Công an HN", taxCode: "0100100001", kind: .fees, mttPrefix: nil, invoiceSeries: nil)

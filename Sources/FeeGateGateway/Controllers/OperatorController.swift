@@ -113,12 +113,12 @@ struct OperatorController {
             throw Problem(status: .unprocessableContent, code: "invalid_batch_size", detail: "send between 1 and 1000 taps per upload")
         }
         var parts: [String] = []
-        for tap in body.taps {
+        for (tap, outcome) in zip(body.taps, await services.taps(body.taps, operatorCode: op)) {
             let id = tap.id.lowercasedString
-            do {
-                let response = try await services.tap(tap, operatorCode: op)
+            switch outcome {
+            case .success(let response):
                 parts.append(#"{"id":"\#(id)","result":"\#(response.replayed ? "duplicate" : "ok")","status":\#(response.status),"tap":\#(response.body)}"#)
-            } catch {
+            case .failure(let error):
                 let (status, code) = OperatorServices.classify(error)
                 let detail = String(decoding: try JSONEncoder().encode("\(error)"), as: UTF8.self)
                 parts.append(#"{"id":"\#(id)","result":"error","status":\#(status),"code":"\#(code)","detail":\#(detail)}"#)
