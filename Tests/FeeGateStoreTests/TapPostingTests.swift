@@ -139,9 +139,11 @@ struct TapPostingTests {
                     VALUES (?, ?, 'transit_card', x'00', '01', 'x', 'V0', 0, ?, 0, 'customer', 0, 'adult', 0, 0, 0)
                     """, arguments: [id.blob, Self.op, Self.day])
         }
-        // Through the store: the request fails and its fare is not in the journal.
-        await #expect(throws: (any Error).self) {
+        // Through the store: the request fails with a storage error and its fare is not in the journal.
+        await #expect {
             _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        } throws: { error in
+            if case StoreError.database = error { true } else { false }
         }
         for t in plan.transfers { #expect(try await f.store.transfer(id: t.id) == nil) }
         #expect(try await Self.count(f.store, "SELECT count(*) FROM operation") == 0)

@@ -191,7 +191,11 @@ extension GatewayStore {
                 }
             } catch {
                 if ledgerFailed { throw error }
-                outcome.value = .failure(error)
+                do {
+                    try mapErrorsSync { () throws -> Void in throw error }  // a database error reads as StoreError, as elsewhere
+                } catch let mapped {
+                    outcome.value = .failure(mapped)
+                }
             }
         }
         return (step, outcome)
