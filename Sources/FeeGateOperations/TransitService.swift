@@ -113,7 +113,7 @@ extension OperatorServices {
         let at = HanoiDateTime(epochSeconds: request.at)
         let day = at.localDate.description
         let tokenHash = tokenHash(type: request.token.type, value: request.token.value)
-        let lookup = try await store.tapLookup(id: request.id, tokenHash: tokenHash, day: day, month: String(day.prefix(7)), route: request.route)
+        let lookup = try await store.tapLookup(id: request.id, tokenHash: tokenHash, day: day, route: request.route)
         if let existing = lookup.existing { return try replay(existing, hash: hash) }
         guard let tariffType = request.token.tariffType else {
             throw OperationsError.invalid(field: "token.type", message: "unknown token type '\(request.token.type)'; expected transit_card, cccd, app_qr or bank_card")

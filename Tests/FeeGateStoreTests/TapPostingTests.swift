@@ -24,15 +24,33 @@ struct TapPostingTests {
         return Fixture(store: store, dir: dir)
     }
 
-    /// A 7,000 VND card fare for tap `id`, with the operation answer the tap flow would store.
-    static func fare(_ id: UUID, fare: Int64 = 7_000, route: String = "01") -> (plan: Postings.Plan, tap: TransitTap, hash: [UInt8], answer: @Sendable (TransitTap, Int64) -> OperationRecord) {
+    /// A card fare for a tap, with the operation answer the tap flow would store.
+    struct Fare {
+        let plan: Postings.Plan
+        let tap: TransitTap
+        let hash: [UInt8]
+        let answer: @Sendable (TransitTap, Int64) -> OperationRecord
+
+        /// Posts the fare and records the tap through the store, as the tap flow does.
+        func post(to store: GatewayStore) async throws -> PostedRecord {
+            try await store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        }
+
+        /// The record step the store would queue with the fare.
+        func step() -> (RecordStep, StepOutcome<PostedRecord>) {
+            GatewayStore.tapRecordStep(tap: tap, requestHash: hash, clock: { 1 }, answer: answer)
+        }
+    }
+
+    /// A 7,000 VND card fare for tap `id` (by default).
+    static func fare(_ id: UUID, fare: Int64 = 7_000, route: String = "01") -> Fare {
         let plan = Postings.customerSale(event: id, operatorCode: op, channel: "transit_card", price: Money(fare), rate: .notSubject,
                                          code: .busFare, reference: "tap:\(id.lowercasedString)")
         let tap = TransitTap(id: id, operatorCode: op, tokenType: "transit_card", tokenHash: Array(repeating: 7, count: 32), route: route,
                              vehicle: "29B-123.45", validatorID: "V1", at: at, serviceDay: day, fare: fare, fundedBy: "customer",
                              referenceAmount: fare, category: "adult", capped: false)
         let hash = Array("\(id)|\(fare)|\(route)".utf8)
-        return (plan, tap, hash, { tap, number in
+        return Fare(plan: plan, tap: tap, hash: hash, answer: { tap, number in
             OperationRecord(id: tap.id, kind: "transit.tap", operatorCode: tap.operatorCode, requestHash: hash, status: 201,
                             response: #"{"ticket":\#(number)}"#)
         })
@@ -45,9 +63,9 @@ struct TapPostingTests {
     @Test func postsTheFareAndRecordsTheTapWithItsTicket() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, hash, answer) = Self.fare(id)
+        let fare = Self.fare(id), plan = fare.plan
         try await f.store.ensureAccounts(plan.accounts)
-        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        let posted = try await fare.post(to: f.store)
         guard case .recorded(let stored) = posted else { Issue.record("expected recorded, got \(posted)"); return }
         #expect(stored.response == #"{"ticket":1}"#)
         for t in plan.transfers { #expect(try await f.store.transfer(id: t.id)?.transfer.amount == t.amount) }
@@ -58,11 +76,11 @@ struct TapPostingTests {
     @Test func theSameRequestAgainReplaysAndPostsNothing() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, hash, answer) = Self.fare(id)
+        let fare = Self.fare(id), plan = fare.plan
         try await f.store.ensureAccounts(plan.accounts)
-        let first = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        let first = try await fare.post(to: f.store)
         let journal = try await Self.count(f.store, "SELECT count(*) FROM transfer")
-        let again = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        let again = try await fare.post(to: f.store)
         guard case .recorded(let stored) = first, case .replay(let replayed) = again else { Issue.record("got \(first), \(again)"); return }
         #expect(replayed == stored)
         #expect(try await Self.count(f.store, "SELECT count(*) FROM transfer") == journal)
@@ -73,13 +91,13 @@ struct TapPostingTests {
     @Test func anotherRequestWithTheSameIDIsAConflict() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, hash, answer) = Self.fare(id)
+        let fare = Self.fare(id), plan = fare.plan
         try await f.store.ensureAccounts(plan.accounts)
-        _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        _ = try await fare.post(to: f.store)
         let journal = try await Self.count(f.store, "SELECT count(*) FROM transfer")
         let other = Self.fare(id, route: "02")
         await #expect {
-            _ = try await f.store.postTap(other.plan.transfers, businessDay: other.plan.businessDay, tap: other.tap, requestHash: other.hash, answer: other.answer)
+            _ = try await other.post(to: f.store)
         } throws: { error in
             if case StoreError.conflict = error { true } else { false }
         }
@@ -90,9 +108,9 @@ struct TapPostingTests {
     @Test func aRefusedFareRecordsNoTap() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, hash, answer) = Self.fare(id)
+        let fare = Self.fare(id), plan = fare.plan
         // No ensureAccounts: the clearing and revenue accounts do not exist, so the ledger refuses the fare.
-        let posted = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+        let posted = try await fare.post(to: f.store)
         guard case .rejected(let result) = posted else { Issue.record("expected rejected, got \(posted)"); return }
         #expect(result == .debitAccountNotFound)
         #expect(try await Self.count(f.store, "SELECT count(*) FROM transit_tap") == 0)
@@ -104,11 +122,11 @@ struct TapPostingTests {
     @Test func concurrentDuplicatesPostOnce() async throws {
         let f = try await Self.fixture()
         let id = UUID()
-        let (plan, tap, hash, answer) = Self.fare(id)
+        let fare = Self.fare(id), plan = fare.plan
         try await f.store.ensureAccounts(plan.accounts)
         let outcomes = try await withThrowingTaskGroup(of: PostedRecord.self) { group in
             for _ in 0..<30 {
-                group.addTask { try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer) }
+                group.addTask { try await fare.post(to: f.store) }
             }
             var all: [PostedRecord] = []
             for try await outcome in group { all.append(outcome) }
@@ -127,7 +145,7 @@ struct TapPostingTests {
     @Test func aRecordThatFailsTakesTheFareWithItAndNothingElse() async throws {
         let f = try await Self.fixture()
         let id = UUID(), other = UUID()
-        let (plan, tap, hash, answer) = Self.fare(id)
+        let fare = Self.fare(id), plan = fare.plan
         let neighbour = Self.fare(other, fare: 9_000)
         try await f.store.ensureAccounts(plan.accounts)
         // A tap row with this id but no stored answer (written behind the store's back): the record's INSERT fails.
@@ -141,7 +159,7 @@ struct TapPostingTests {
         }
         // Through the store: the request fails with a storage error and its fare is not in the journal.
         await #expect {
-            _ = try await f.store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+            _ = try await fare.post(to: f.store)
         } throws: { error in
             if case StoreError.database = error { true } else { false }
         }
@@ -149,9 +167,8 @@ struct TapPostingTests {
         #expect(try await Self.count(f.store, "SELECT count(*) FROM operation") == 0)
 
         // In one group transaction with a neighbour tap and a plain transfer request: only the failing one is lost.
-        let (step, outcome) = GatewayStore.tapRecordStep(tap: tap, requestHash: hash, clock: { 1 }, answer: answer)
-        let (neighbourStep, neighbourOutcome) = GatewayStore.tapRecordStep(tap: neighbour.tap, requestHash: neighbour.hash, clock: { 1 },
-                                                                           answer: neighbour.answer)
+        let (step, outcome) = fare.step()
+        let (neighbourStep, neighbourOutcome) = neighbour.step()
         let plain = Postings.customerSale(event: UUID(), operatorCode: Self.op, channel: "transit_card", price: Money(5_000), rate: .notSubject,
                                           code: .busFare, reference: "plain")
         let results = try LedgerWrites.commit(

@@ -160,42 +160,41 @@ extension GatewayStore {
             // fare is never executed) instead of the whole group. A refused fare rolls the rows and the ticket number back.
             var ledgerFailed = false
             do {
-                try db.inSavepoint {
-                    let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
-                                                     funded_by, reference_amount, category, capped, ticket_number, created_at)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """
-                    ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID,
-                                          tap.at, tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
-                    let stored = operation(tap, number)
-                    guard stored.id == tap.id, stored.requestHash == requestHash else {
-                        throw StoreError.invalid("a tap's stored answer must carry the tap's id and request hash")
+                // A database error reads as StoreError, as everywhere in the store.
+                try mapErrorsSync {
+                    try db.inSavepoint {
+                        let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
+                        try db.cachedStatement(
+                            sql: """
+                                INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
+                                                         funded_by, reference_amount, category, capped, ticket_number, created_at)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """
+                        ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID,
+                                              tap.at, tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
+                        let stored = operation(tap, number)
+                        guard stored.id == tap.id, stored.requestHash == requestHash else {
+                            throw StoreError.invalid("a tap's stored answer must carry the tap's id and request hash")
+                        }
+                        try Self.insertOperation(db, stored, now: clock())
+                        let results: [TransferResult]
+                        do {
+                            results = try post()
+                        } catch {
+                            ledgerFailed = true  // the engine's state is unknown: the whole group must fail
+                            throw error
+                        }
+                        if let refused = results.first(where: { !$0.isSuccess }) {
+                            outcome.value = .success(.rejected(refused))
+                            return .rollback
+                        }
+                        outcome.value = .success(.recorded(stored))
+                        return .commit
                     }
-                    try Self.insertOperation(db, stored, now: clock())
-                    let results: [TransferResult]
-                    do {
-                        results = try post()
-                    } catch {
-                        ledgerFailed = true  // the engine's state is unknown: the whole group must fail
-                        throw error
-                    }
-                    if let refused = results.first(where: { !$0.isSuccess }) {
-                        outcome.value = .success(.rejected(refused))
-                        return .rollback
-                    }
-                    outcome.value = .success(.recorded(stored))
-                    return .commit
                 }
             } catch {
                 if ledgerFailed { throw error }
-                do {
-                    try mapErrorsSync { () throws -> Void in throw error }  // a database error reads as StoreError, as elsewhere
-                } catch let mapped {
-                    outcome.value = .failure(mapped)
-                }
+                outcome.value = .failure(error)
             }
         }
         return (step, outcome)
@@ -203,9 +202,9 @@ extension GatewayStore {
 
     /// What pricing a tap reads about its request id and token, in one read transaction (one trip to the
     /// reader pool instead of four): an earlier request with this id, the token's latest deny-list decision,
-    /// its registered rider category on `day`, and whether it holds a pass valid in `month` for `route`.
-    public func tapLookup(id: UUID, tokenHash: [UInt8], day: String, month: String, route: String) async throws -> TapLookup {
-        let token = Data(tokenHash)
+    /// its registered rider category on `day` (`YYYY-MM-DD`), and whether it holds a pass valid in that month for `route`.
+    public func tapLookup(id: UUID, tokenHash: [UInt8], day: String, route: String) async throws -> TapLookup {
+        let token = Data(tokenHash), month = String(day.prefix(7))
         return try await mapErrors {
             try await writer.read { db in
                 var denial: String?
@@ -371,7 +370,7 @@ final class StepOutcome<Value: Sendable>: @unchecked Sendable {
     var value: Result<Value, any Error>?
 }
 
-/// What pricing a tap reads before posting (``GatewayStore/tapLookup(id:tokenHash:day:month:route:)``).
+/// What pricing a tap reads before posting (``GatewayStore/tapLookup(id:tokenHash:day:route:)``).
 public struct TapLookup: Sendable {
     /// The stored answer of an earlier request with the tap's id, if any.
     public let existing: OperationRecord?
