@@ -83,7 +83,7 @@ public enum HTTPSimulation {
 
     static func iso(_ epochSeconds: Int64) -> String {
         let day = BusinessDay(epochSeconds: epochSeconds)
-        let s = epochSeconds + VietnamCalendar.utcOffsetSeconds - day.number * 86_400
+        let s = epochSeconds + VietnamCalendar.utcOffsetSeconds - day.number * VietnamCalendar.secondsPerDay
         return String(format: "%@T%02lld:%02lld:%02lld+07:00", day.description, s / 3_600, s / 60 % 60, s % 60)
     }
 
