@@ -138,64 +138,79 @@ public struct DocumentIssuer: Sendable {
         var replacing: ReplacedInvoice? = nil
     }
 
-    /// The issued document's id, or `nil` when the operator has no document profile configured.
-    func issue(_ sale: Sale, kind: EInvoiceDocument.Kind) async throws -> IssuedDocument? {
+    /// The draft of the document for `sale` (its id derives from the sale's source), or `nil` when the operator
+    /// has no document profile configured. Recorded with the sale through ``GatewayStore/postAndRecord(_:businessDay:_:)``.
+    func draft(_ sale: Sale, kind: EInvoiceDocument.Kind) throws -> DocumentDraft? {
         guard let profile = profiles[sale.operatorCode] else { return nil }
-        return try await issue(sale, kind: kind, id: DerivedID.make(namespace: "document", parts: [sale.source]), profile: profile)
+        return try draft(sale, kind: kind, id: DerivedID.make(namespace: "document", parts: [sale.source]), profile: profile)
+    }
+
+    /// Issues the document for `sale` on its own (the QR flow, once its intent is paid); `nil` without a profile.
+    func issue(_ sale: Sale, kind: EInvoiceDocument.Kind) async throws -> IssuedDocument? {
+        guard let draft = try draft(sale, kind: kind) else { return nil }
+        return try await store.issueDocument(draft)
     }
 
     func issue(_ sale: Sale, kind: EInvoiceDocument.Kind, id: UUID, profile: SellerProfile) async throws -> IssuedDocument {
+        try await store.issueDocument(draft(sale, kind: kind, id: id, profile: profile))
+    }
+
+    /// The draft: its series and template now, its number, MTT code, XML and signature when the store numbers it.
+    func draft(_ sale: Sale, kind: EInvoiceDocument.Kind, id: UUID, profile: SellerProfile) throws -> DocumentDraft {
         let time = VietnamTime(unixSeconds: sale.at)
+        let now = self.now
+        let source = sale.source
         do {
-            let series = try InvoiceSeries.cashRegister(year: time.year, suffix: profile.seriesSuffix)
-            let template: TemplateSymbol
-            switch kind {
-            case .cashRegisterInvoice: template = profile.invoiceTemplate
-            case .eTicket: template = .other
-            case .feeReceipt: return try await issueReceipt(sale, profile: profile, id: id, time: time)
+            if kind == .feeReceipt {
+                let series = try ReceiptSeries(year: time.year, letters: profile.receiptLetters)
+                let template = ReceiptTemplate.allCases[0]
+                return DocumentDraft(
+                    id: id, operatorCode: sale.operatorCode, kind: kind.rawValue, template: template.rawValue, series: series.text, year: time.year,
+                    source: sale.source, issuedAt: sale.at, usesAuthorityCounter: false
+                ) { number, _ in
+                    do {
+                        let document = try EInvoiceDocument.feeReceipt(
+                            template: template, series: series, number: try DocumentNumber(Int(number)), issuedAt: time, collector: profile.seller,
+                            payer: .anonymous(.consumer), items: [try .init(name: sale.lineName, amount: sale.price)])
+                        let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
+                        return RenderedDocument(xml: xml, authorityCode: nil, total: document.totals.payable.vnd, vat: 0)
+                    } catch { throw Self.failure(error, source: source) }
+                }
             }
+            let series = try InvoiceSeries.cashRegister(year: time.year, suffix: profile.seriesSuffix)
+            let template: TemplateSymbol = kind == .cashRegisterInvoice ? profile.invoiceTemplate : .other
             let line = try InvoiceLineInput(name: sale.lineName, unit: "lượt", quantity: 1, unitPrice: sale.price, vatRate: sale.rate)
-            return try await store.issueDocument(
+            return DocumentDraft(
                 id: id, operatorCode: sale.operatorCode, kind: kind.rawValue, template: template.description, series: series.text, year: time.year,
                 source: sale.source, issuedAt: sale.at, usesAuthorityCounter: true
             ) { number, counter in
-                let code = try MTTCode(template: template, year: time.year, prefix: profile.mttPrefix, counter: counter ?? 0)
-                let document: EInvoiceDocument
-                if kind == .cashRegisterInvoice {
-                    document = try EInvoiceDocument.cashRegisterInvoice(
-                        template: template, series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time,
-                        seller: profile.seller, buyer: sale.buyer, lines: [line], priceBasis: .inclusive, paymentMethod: sale.paymentMethod,
-                        replacing: sale.replacing)
-                } else {
-                    document = try EInvoiceDocument.eTicket(
-                        series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time, seller: profile.seller,
-                        buyer: sale.buyer, lines: [line], zeroFareFunder: sale.funder.map(Self.funderName), replacing: sale.replacing)
-                }
-                let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
-                return RenderedDocument(xml: xml, authorityCode: code.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd)
+                do {
+                    let code = try MTTCode(template: template, year: time.year, prefix: profile.mttPrefix, counter: counter ?? 0)
+                    let document: EInvoiceDocument
+                    if kind == .cashRegisterInvoice {
+                        document = try EInvoiceDocument.cashRegisterInvoice(
+                            template: template, series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time,
+                            seller: profile.seller, buyer: sale.buyer, lines: [line], priceBasis: .inclusive, paymentMethod: sale.paymentMethod,
+                            replacing: sale.replacing)
+                    } else {
+                        document = try EInvoiceDocument.eTicket(
+                            series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time, seller: profile.seller,
+                            buyer: sale.buyer, lines: [line], zeroFareFunder: sale.funder.map(Self.funderName), replacing: sale.replacing)
+                    }
+                    let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
+                    return RenderedDocument(xml: xml, authorityCode: code.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd)
+                } catch { throw Self.failure(error, source: source) }
             }
-        } catch let error as StoreError {
-            throw error
-        } catch let error as OperationsError {
-            throw error
         } catch {
-            throw OperationsError.invalid(field: "document", message: "cannot issue the document for \(sale.source): \(error)")
+            throw Self.failure(error, source: source)
         }
     }
 
-    private func issueReceipt(_ sale: Sale, profile: SellerProfile, id: UUID, time: VietnamTime) async throws -> IssuedDocument {
-        let series = try ReceiptSeries(year: time.year, letters: profile.receiptLetters)
-        let template = ReceiptTemplate.allCases[0]
-        return try await store.issueDocument(
-            id: id, operatorCode: sale.operatorCode, kind: EInvoiceDocument.Kind.feeReceipt.rawValue, template: template.rawValue, series: series.text,
-            year: time.year, source: sale.source, issuedAt: sale.at, usesAuthorityCounter: false
-        ) { number, _ in
-            let document = try EInvoiceDocument.feeReceipt(
-                template: template, series: series, number: try DocumentNumber(Int(number)), issuedAt: time, collector: profile.seller,
-                payer: .anonymous(.consumer), items: [try .init(name: sale.lineName, amount: sale.price)])
-            let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
-            return RenderedDocument(xml: xml, authorityCode: nil, total: document.totals.payable.vnd, vat: 0)
-        }
+    /// Anything that fails while drafting or rendering names the sale; the store's own errors (numbering,
+    /// conflicts) and the operations' pass as they are.
+    static func failure(_ error: any Error, source: String) -> any Error {
+        if error is StoreError || error is OperationsError { return error }
+        return OperationsError.invalid(field: "document", message: "cannot issue the document for \(source): \(error)")
     }
 
     /// Issues the replacement of a wrong cash-register invoice or e-ticket (the only correction MTT documents

@@ -68,31 +68,27 @@ extension OperatorServices {
         guard ["card", "account"].contains(request.payment.method), request.payment.authorization?.isEmpty == false else {
             throw OperationsError.invalid(field: "payment", message: "a fee is paid by card or account with the external authorization reference")
         }
-        try await post(Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
-                                             rate: quote.vatRate, code: .publicFee, reference: "fee:\(request.id.lowercasedString)"))
+        let plan = Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
+                                         rate: quote.vatRate, code: .publicFee, reference: "fee:\(request.id.lowercasedString)")
         // The e-receipt's number is the receipt number; without a document profile a plain counter numbers receipts.
         let year = String(HanoiDateTime(epochSeconds: request.at).localDate.description.prefix(4))
         let payerHash = request.payerIDNumber.map { tokenHash(type: "person-id", value: $0) }
         let source = "fee:\(request.id.lowercasedString)"
-        let issued = try await documents?.issue(
+        let draft = try documents?.draft(
             .init(source: source, event: request.id, operatorCode: operatorCode, at: request.at, lineName: quote.feeName ?? request.feeCode, price: quote.amount,
                   rate: .notSubject, paymentMethod: request.payment.method, funder: nil),
             kind: .feeReceipt)
-        let (outcome, _) = try await store.recordFeePayment(
-            id: request.id, operatorCode: operatorCode, feeCode: request.feeCode, payerName: request.payerName, payerIDHash: payerHash,
-            amount: quote.amount.vnd, year: year, receiptNumber: issued?.number
-        ) { number in
-            let view = FeeReceiptView(id: request.id.lowercasedString, feeCode: request.feeCode, amount: quote.amount.vnd, payerName: request.payerName,
-                                      receipt: .init(number: number, year: year, document: quote.document.rawValue, issued: issued.map(DocumentReference.init)),
-                                      quote: QuoteSummary(quote))
-            return OperationRecord(id: request.id, kind: "fee.payment", operatorCode: operatorCode, requestHash: hash, status: 201,
-                                   response: (try? Self.json(view)) ?? "{}")
-        }
-        switch outcome {
-        case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
-        case .recorded:
-            guard let stored = try await store.operation(id: request.id) else { throw OperationsError.conflict("fee payment vanished") }
-            return OperationResponse(status: stored.status, body: stored.response, replayed: false)
-        }
+        let summary = QuoteSummary(quote), amount = quote.amount.vnd, documentKind = quote.document.rawValue
+        // The fee's postings, its e-receipt, the payment and the stored answer commit together.
+        return try await record(plan, OperationWrite(id: request.id, requestHash: hash, document: draft, counter: "receipt:\(operatorCode):\(year)") { document, number in
+            let receiptNumber = number ?? 0
+            let view = FeeReceiptView(id: request.id.lowercasedString, feeCode: request.feeCode, amount: amount, payerName: request.payerName,
+                                      receipt: .init(number: receiptNumber, year: year, document: documentKind, issued: document.map(DocumentReference.init)),
+                                      quote: summary)
+            let payment = FeePayment(id: request.id, operatorCode: operatorCode, feeCode: request.feeCode, payerName: request.payerName,
+                                     payerIDHash: payerHash, amount: amount, receiptNumber: receiptNumber)
+            return (.feePayment(payment), OperationRecord(id: request.id, kind: "fee.payment", operatorCode: operatorCode, requestHash: hash, status: 201,
+                                                          response: try Self.json(view)))
+        })
     }
 }

@@ -104,12 +104,21 @@ public struct OperatorServices: Sendable {
         }
     }
 
-    /// Ensures the plan's accounts and posts its transfers; anything but `ok`/`exists` is an error.
-    func post(_ plan: Postings.Plan) async throws {
-        try await store.ensureAccounts(plan.accounts)
-        let results = try await store.submitTransfers(plan.transfers, businessDay: plan.businessDay)
-        if let failed = results.first(where: { !$0.isSuccess }) {
-            throw OperationsError.ledgerRejected(result: failed.rawValue, detail: failed.explanation)
+    /// Posts the plan's transfers (if any) and records the request (``OperationWrite``) in one transaction: the
+    /// response to send. A refused transfer is an error and records nothing; a same-id request that raced this one
+    /// and won with another body is a conflict.
+    func record(_ plan: Postings.Plan?, _ write: OperationWrite) async throws -> OperationResponse {
+        if let plan { try await store.ensureAccounts(plan.accounts) }
+        let posted: PostedRecord
+        do {
+            posted = try await store.postAndRecord(plan?.transfers ?? [], businessDay: plan?.businessDay, write)
+        } catch let StoreError.conflict(message) {
+            throw OperationsError.conflict(message)
+        }
+        switch posted {
+        case .recorded(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: false)
+        case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
+        case .rejected(let refused): throw OperationsError.ledgerRejected(result: refused.rawValue, detail: refused.explanation)
         }
     }
 

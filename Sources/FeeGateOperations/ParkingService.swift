@@ -193,53 +193,57 @@ extension OperatorServices {
         let payment = request.payment
         var status = "paid", amount = quote.amount.vnd, fundedBy = "customer"
         var intent: IssuedPaymentIntent?
+        let plan: Postings.Plan?
         switch payment.method {
         case "card", "account":
             guard let authorization = payment.authorization, !authorization.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw OperationsError.invalid(field: "payment.authorization", message: "a \(payment.method) payment needs the external authorization reference")
             }
-            try await post(Postings.customerSale(event: session.id, operatorCode: operatorCode, channel: payment.method, price: quote.amount,
-                                                 rate: quote.vatRate, code: .parkingFee, reference: reference).on(eventTime: request.endedAt))
+            plan = Postings.customerSale(event: session.id, operatorCode: operatorCode, channel: payment.method, price: quote.amount,
+                                         rate: quote.vatRate, code: .parkingFee, reference: reference).on(eventTime: request.endedAt)
         case "exempt":
             guard let reason = payment.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw OperationsError.invalid(field: "payment.reason", message: "an exempt stop needs the exemption reason")
             }
             let funder = payment.funder ?? "city-budget"
-            try await post(Postings.fundedSale(event: session.id, operatorCode: operatorCode, funder: funder, referenceAmount: quote.amount,
-                                               rate: quote.vatRate, code: .parkingFee, reference: reference).on(eventTime: request.endedAt))
+            plan = Postings.fundedSale(event: session.id, operatorCode: operatorCode, funder: funder, referenceAmount: quote.amount,
+                                       rate: quote.vatRate, code: .parkingFee, reference: reference).on(eventTime: request.endedAt)
             status = "exempt"
             amount = 0
             fundedBy = funder
         case "qr":
             guard let payments else { throw OperationsError.unavailable("bank QR payments are not configured on this gateway (see README, Payments)") }
+            // The intent holds no money yet: its payment posts when the bank notifies, and its invoice is issued then.
             intent = try await payments.issueIntent(
                 id: session.id, operatorCode: operatorCode, amount: quote.amount, vatRate: quote.vatRate, code: .parkingFee,
                 purpose: "Phi gui xe \(session.plate)", expiresAt: now() + 15 * 60)
             status = "awaiting_payment"
+            plan = nil
         default:
             throw OperationsError.invalid(field: "payment.method", message: "unknown payment method '\(payment.method)'; expected qr, card, account or exempt")
         }
-        var document: IssuedDocument?
+        var draft: DocumentDraft?
         if status != "awaiting_payment", let documents {
             let vehicleName = ["car": "ô tô", "motorbike": "xe máy", "bicycle": "xe đạp"][session.vehicle] ?? session.vehicle
-            document = try await documents.issue(
+            draft = try documents.draft(
                 .init(source: reference, event: session.id, operatorCode: operatorCode, at: request.endedAt,
                       lineName: "Dịch vụ trông giữ \(vehicleName) \(session.plate), \(session.zone), \(Self.at(session.startedAt)) – \(Self.at(request.endedAt))",
                       price: status == "exempt" ? .zero : quote.amount, rate: quote.vatRate, paymentMethod: payment.method,
                       funder: status == "exempt" ? fundedBy : nil),
                 kind: status == "exempt" ? .eTicket : .cashRegisterInvoice)
         }
-        let details = StopDetails(quote: QuoteSummary(quote), authorization: payment.authorization, reason: payment.reason, intent: intent,
-                                  document: document.map(DocumentReference.init))
-        let record = ParkingStop(sessionID: session.id, endedAt: request.endedAt, status: status, method: payment.method, amount: amount,
-                                 fundedBy: fundedBy, referenceAmount: quote.referenceAmount.vnd, details: try Self.json(details))
-        let body = try Self.json(ParkingSessionView(session, stop: record))
-        let operation = OperationRecord(id: operationID, kind: "parking.stop", operatorCode: operatorCode, requestHash: hash, status: 200, response: body)
-        do {
-            return response(try await store.stopParkingSession(record, operation: operation), status: 200, body: body)
-        } catch let StoreError.conflict(message) {
-            throw OperationsError.conflict(message)
-        }
+        let summary = QuoteSummary(quote), referenceAmount = quote.referenceAmount.vnd
+        let (finalStatus, finalAmount, finalFunder, finalIntent) = (status, amount, fundedBy, intent)
+        // The sale's postings, the invoice (numbered and signed), the stop and the stored answer commit together.
+        return try await record(plan, OperationWrite(id: operationID, requestHash: hash, document: draft) { document, _ in
+            let details = StopDetails(quote: summary, authorization: payment.authorization, reason: payment.reason, intent: finalIntent,
+                                      document: document.map(DocumentReference.init))
+            let stop = ParkingStop(sessionID: session.id, endedAt: request.endedAt, status: finalStatus, method: payment.method, amount: finalAmount,
+                                   fundedBy: finalFunder, referenceAmount: referenceAmount, details: try Self.json(details))
+            let body = try Self.json(ParkingSessionView(session, stop: stop))
+            return (.parkingStop(stop), OperationRecord(id: operationID, kind: "parking.stop", operatorCode: operatorCode, requestHash: hash, status: 200,
+                                                        response: body))
+        })
     }
 
     /// One session of this operator.

@@ -149,33 +149,18 @@ extension OperatorServices {
             : Postings.fundedSale(event: request.id, operatorCode: operatorCode, funder: fundedBy, referenceAmount: fundedBy == "pass" ? .zero : q.referenceAmount,
                                   rate: q.vatRate, code: .busFare, reference: reference)
         let dated = plan.on(eventTime: request.at)
-        try await store.ensureAccounts(dated.accounts)
-        let record = TransitTap(id: request.id, operatorCode: operatorCode, tokenType: request.token.type, tokenHash: tokenHash, route: request.route,
-                                vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
-                                fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)
+        let ride = TransitTap(id: request.id, operatorCode: operatorCode, tokenType: request.token.type, tokenHash: tokenHash, route: request.route,
+                              vehicle: request.vehicle, validatorID: request.validatorID, at: request.at, serviceDay: serviceDay, fare: fare,
+                              fundedBy: fundedBy, referenceAmount: q.referenceAmount.vnd, category: category, capped: q.capped)
         // The fare's transfers, the tap and its ticket commit together (one transaction, one fsync).
-        let posted: PostedRecord
-        do {
-            posted = try await postTap(dated, record: record, hash: hash)
-        } catch let StoreError.conflict(message) {
-            throw OperationsError.conflict(message)  // a same-id request that raced this one and won
-        }
-        switch posted {
-        case .recorded(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: false)
-        case .replay(let stored): return OperationResponse(status: stored.status, body: stored.response, replayed: true)
-        case .rejected(let refused): throw OperationsError.ledgerRejected(result: refused.rawValue, detail: refused.explanation)
-        }
-    }
-
-    private func postTap(_ dated: Postings.Plan, record: TransitTap, hash: [UInt8]) async throws -> PostedRecord {
-        try await store.postTap(dated.transfers, businessDay: dated.businessDay, tap: record, requestHash: hash) { tap, number in
+        return try await record(dated, GatewayStore.tapWrite(tap: ride, requestHash: hash) { tap, number in
             let view = TapView(id: tap.id.lowercasedString, fare: tap.fare, fundedBy: tap.fundedBy, referenceAmount: tap.referenceAmount,
                                category: tap.category, capped: tap.capped, serviceDay: tap.serviceDay,
                                ticket: .init(number: number, route: tap.route, vehicle: tap.vehicle, at: Self.at(tap.at),
                                              note: tap.fare == 0 ? Self.funderNotes[tap.fundedBy] ?? "Vé 0 đồng — \(tap.fundedBy) chi trả" : nil))
             return OperationRecord(id: tap.id, kind: "transit.tap", operatorCode: tap.operatorCode, requestHash: hash, status: 201,
                                    response: (try? Self.json(view)) ?? "{}")
-        }
+        })
     }
 
     /// Prices and posts an offline upload's taps, each with its own outcome, returned in upload order.
@@ -272,22 +257,24 @@ extension OperatorServices {
         guard ["card", "account"].contains(request.payment.method), request.payment.authorization?.isEmpty == false else {
             throw OperationsError.invalid(field: "payment", message: "a pass is paid by card or account with the external authorization reference")
         }
-        try await post(Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
-                                             rate: quote.vatRate, code: .passSale, reference: "pass:\(request.id.lowercasedString)"))
-        let issued = try await documents?.issue(
+        let plan = Postings.customerSale(event: request.id, operatorCode: operatorCode, channel: request.payment.method, price: quote.amount,
+                                         rate: quote.vatRate, code: .passSale, reference: "pass:\(request.id.lowercasedString)")
+        let draft = try documents?.draft(
             .init(source: "pass:\(request.id.lowercasedString)", event: request.id, operatorCode: operatorCode, at: now(),
                   lineName: "Vé tháng xe buýt \(request.product == "one-route" ? "tuyến \(request.route ?? "")" : "liên tuyến") \(request.validMonth)",
                   price: quote.amount, rate: quote.vatRate, paymentMethod: request.payment.method, funder: nil),
             kind: .eTicket)
-        let body = try Self.json(PassView(id: request.id.lowercasedString, product: request.product, category: request.category,
-                                          route: request.product == "one-route" ? request.route : nil, validMonth: request.validMonth,
-                                          quote: QuoteSummary(quote), document: issued.map(DocumentReference.init)))
-        let operation = OperationRecord(id: request.id, kind: "transit.pass", operatorCode: operatorCode, requestHash: hash, status: 201, response: body)
-        let outcome = try await store.recordPass(id: request.id, operatorCode: operatorCode, tokenType: request.token.type,
-                                                 tokenHash: tokenHash(type: request.token.type, value: request.token.value), product: request.product,
-                                                 category: request.category, route: request.product == "one-route" ? request.route : nil,
-                                                 validMonth: request.validMonth, amount: quote.amount.vnd, operation: operation)
-        return response(outcome, status: 201, body: body)
+        let route = request.product == "one-route" ? request.route : nil
+        let pass = SoldPass(id: request.id, operatorCode: operatorCode, tokenType: request.token.type,
+                            tokenHash: tokenHash(type: request.token.type, value: request.token.value), product: request.product,
+                            category: request.category, route: route, validMonth: request.validMonth, amount: quote.amount.vnd)
+        let summary = QuoteSummary(quote)
+        // The sale, its e-ticket, the pass and the stored answer commit together.
+        return try await record(plan, OperationWrite(id: request.id, requestHash: hash, document: draft) { document, _ in
+            let body = try Self.json(PassView(id: request.id.lowercasedString, product: request.product, category: request.category, route: route,
+                                              validMonth: request.validMonth, quote: summary, document: document.map(DocumentReference.init)))
+            return (.pass(pass), OperationRecord(id: request.id, kind: "transit.pass", operatorCode: operatorCode, requestHash: hash, status: 201, response: body))
+        })
     }
 
     /// Puts a token on the deny list (unpaid debt, reported lost) or lifts it.

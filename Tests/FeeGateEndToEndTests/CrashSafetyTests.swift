@@ -218,4 +218,103 @@ struct CrashSafetyTests {
         let verify = try Tools.feegate(["verify", "--db", db])
         #expect(verify.status == 0, "\(verify.stderr)")
     }
+
+    /// A paid parking stop posts its sale, numbers and signs its invoice and records the stop in one transaction:
+    /// after SIGKILL under load, no sale or invoice exists without its stop and no paid stop lacks either; invoice
+    /// numbers stay gapless; acknowledged stops keep their invoice and replay it on retry.
+    @Test func parkingStopsTheirSalesAndInvoicesSurviveSIGKILLTogether() async throws {
+        let scratch = try Scratch()
+        let pki = try TestPKI(taxCode: "0101234567")
+        let db = scratch.path("parking.sqlite")
+        #expect(try Tools.feegate(["operators", "add", "--code", "HN-PARK-01", "--name", "Bãi đỗ xe", "--tax-code", "0101234567", "--kind", "parking",
+                                   "--mtt-prefix", "K7Q2M", "--db", db]).status == 0)
+        let key = try Tools.feegate(["keys", "create", "--role", "operator", "--operator", "HN-PARK-01", "--quiet", "--db", db]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let config = scratch.path("documents.json")
+        try """
+            {"operators":{"HN-PARK-01":{"address":"1 Lý Thái Tổ, Hà Nội","pkcs12":"\(pki.sellerP12.path)","password_env":"FEEGATE_CRASH_P12","series_suffix":"AA"}}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        setenv("FEEGATE_CRASH_P12", pki.password, 1)
+        actor Stops {
+            var acknowledged: [String: Int] = [:]  // session id → invoice number
+            var uncertain: Set<String> = []        // stop sent, no answer
+            func ack(_ id: String, _ number: Int) { acknowledged[id] = number }
+            func unsure(_ id: String) { uncertain.insert(id) }
+        }
+        let stops = Stops()
+        let stopJSON = #"{"ended_at":"2026-11-19T11:30:00+07:00","payment":{"method":"card","authorization":"CRASH"}}"#
+
+        for round in 1...3 {
+            let server = try await ServerProcess(db: db, directory: scratch.url, extraArguments: ["--documents-config", config, "--close-days-every", "0"])
+            try await Self.loadAndKill(server, clients: 16, target: round * 30, acknowledged: { await stops.acknowledged.count }) {
+                let id = UUID().uuidString.lowercased()
+                let plate = "29A-\(Int.random(in: 10_000...99_999))\(id.prefix(2))"
+                let start = #"{"id":"\#(id)","zone":"HK-12-LY-THAI-TO","plate":"\#(plate)","vehicle":"car","started_at":"2026-11-19T08:00:00+07:00","source":"app"}"#
+                guard let started = try? await HTTP.send(.POST, "\(server.base)/v1/parking/sessions", key: key, json: start, timeoutSeconds: 5),
+                    started.status == 201
+                else { return false }
+                do {
+                    let reply = try await HTTP.send(.POST, "\(server.base)/v1/parking/sessions/\(id)/stop", key: key, json: stopJSON, timeoutSeconds: 5)
+                    guard reply.status == 200, let number = (reply.json["document"] as? [String: Any])?["number"] as? Int else {
+                        Issue.record("unexpected reply \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+                        return false
+                    }
+                    await stops.ack(id, number)
+                } catch {
+                    await stops.unsure(id)
+                    return false
+                }
+                return true
+            }
+
+            // Straight after the kill, read by the sqlite3 CLI (WAL recovery on open): sales, invoices and stops pair up.
+            func count(_ sql: String) throws -> String { try Tools.sqlite3(db, sql).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let stopped = "(SELECT 'parking:' || lower(hex(session_id)) FROM parking_stop)"
+            let salesWithoutStop = try count("SELECT count(*) FROM transfer WHERE reference LIKE 'parking:%' AND 'parking:' || replace(substr(reference, 9), '-', '') NOT IN \(stopped)")
+            let invoicesWithoutStop = try count("SELECT count(*) FROM document WHERE source LIKE 'parking:%' AND 'parking:' || replace(substr(source, 9), '-', '') NOT IN \(stopped)")
+            let stopsWithoutInvoice = try count("""
+                SELECT count(*) FROM parking_stop WHERE 'parking:' || lower(hex(session_id)) NOT IN
+                (SELECT 'parking:' || replace(substr(source, 9), '-', '') FROM document WHERE source LIKE 'parking:%')
+                """)
+            let stopsWithoutSale = try count("""
+                SELECT count(*) FROM parking_stop WHERE 'parking:' || lower(hex(session_id)) NOT IN
+                (SELECT 'parking:' || replace(substr(reference, 9), '-', '') FROM transfer WHERE reference LIKE 'parking:%')
+                """)
+            let stopsWithoutAnswer = try count("SELECT (SELECT count(*) FROM parking_stop) - (SELECT count(*) FROM operation WHERE kind = 'parking.stop')")
+            #expect(salesWithoutStop == "0", "round \(round): \(salesWithoutStop) sale transfers without their stop")
+            #expect(invoicesWithoutStop == "0", "round \(round): \(invoicesWithoutStop) invoices without their stop")
+            #expect(stopsWithoutInvoice == "0", "round \(round): \(stopsWithoutInvoice) paid stops without their invoice")
+            #expect(stopsWithoutSale == "0", "round \(round): \(stopsWithoutSale) paid stops without their sale")
+            #expect(stopsWithoutAnswer == "0", "round \(round): stops minus stored answers = \(stopsWithoutAnswer)")
+        }
+
+        let acknowledged = await stops.acknowledged
+        let uncertain = await stops.uncertain.subtracting(acknowledged.keys)
+        #expect(acknowledged.count >= 90, "the load was too small to mean anything: \(acknowledged.count)")
+        let stored = Set(try Tools.sqlite3(db, "SELECT replace(substr(source, 9), '-', '') || ':' || number FROM document WHERE source LIKE 'parking:%'").stdout
+            .split(separator: "\n").map(String.init))
+        let missing = acknowledged.filter { !stored.contains("\($0.key.replacingOccurrences(of: "-", with: "")):\($0.value)") }
+        #expect(missing.isEmpty, "\(missing.count) acknowledged invoices lost or renumbered, e.g. \(missing.prefix(3))")
+
+        // Retries: an acknowledged stop replays its invoice; an uncertain one is recorded now or replays.
+        let server = try await ServerProcess(db: db, directory: scratch.url, extraArguments: ["--documents-config", config, "--close-days-every", "0"])
+        for (id, number) in acknowledged.shuffled().prefix(40) {
+            let reply = try await HTTP.send(.POST, "\(server.base)/v1/parking/sessions/\(id)/stop", key: key, json: stopJSON)
+            #expect(reply.status == 200 && (reply.json["document"] as? [String: Any])?["number"] as? Int == number, "retry of \(id) answered \(reply.status)")
+        }
+        for id in uncertain {
+            let reply = try await HTTP.send(.POST, "\(server.base)/v1/parking/sessions/\(id)/stop", key: key, json: stopJSON)
+            #expect(reply.status == 200 && (reply.json["document"] as? [String: Any])?["number"] != nil, "retry of uncertain \(id) answered \(reply.status)")
+        }
+        server.kill9()
+        let numbers = try Tools.sqlite3(db, "SELECT count(*) || ' ' || count(DISTINCT number) || ' ' || max(number) FROM document").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = numbers.split(separator: " ").map { Int($0) ?? -1 }
+        // Invoice numbers stay gapless and unique across the crashes (a rolled-back transaction gives its numbers back).
+        #expect(parts.count == 3 && parts[0] == parts[1] && parts[1] == parts[2], "invoices, distinct numbers, highest number: \(numbers)")
+        let counter = try Tools.sqlite3(db, "SELECT value FROM counter WHERE name LIKE 'document:HN-PARK-01:%'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(counter) == parts.last, "the invoice counter (\(counter)) must equal the highest number issued")
+        let verify = try Tools.feegate(["verify", "--db", db, "--ca", pki.caPEM.path])
+        #expect(verify.status == 0 && verify.stdout.contains("equal to their ledger sale"), "\(verify.output)")
+    }
 }

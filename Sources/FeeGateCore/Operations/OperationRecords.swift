@@ -208,3 +208,88 @@ public struct RenderedDocument: Sendable {
         self.vat = vat
     }
 }
+
+/// A document to number, render, sign and append to the document chain, inside the transaction that records
+/// what it documents (or in one of its own). Its id derives from the business event, so it is issued once.
+public struct DocumentDraft: Sendable {
+    public let id: UUID
+    public let operatorCode: String
+    public let kind: String
+    public let template: String
+    public let series: String
+    public let year: Int
+    /// The business event it documents (`parking:<session>`, `pass:<id>`, `fee:<id>` …): one document per source.
+    public let source: String
+    public let issuedAt: Int64
+    /// Whether it takes the next value of the operator's MTT counter (cash-register invoices and e-tickets).
+    public let usesAuthorityCounter: Bool
+    /// Renders and signs the document once its number (and MTT counter) are known. It runs inside the single
+    /// writer's transaction: it must not wait on anything but the CPU.
+    public let render: @Sendable (_ number: Int64, _ authorityCounter: Int64?) throws -> RenderedDocument
+
+    public init(id: UUID, operatorCode: String, kind: String, template: String, series: String, year: Int, source: String, issuedAt: Int64,
+                usesAuthorityCounter: Bool, render: @escaping @Sendable (_ number: Int64, _ authorityCounter: Int64?) throws -> RenderedDocument) {
+        self.id = id
+        self.operatorCode = operatorCode
+        self.kind = kind
+        self.template = template
+        self.series = series
+        self.year = year
+        self.source = source
+        self.issuedAt = issuedAt
+        self.usesAuthorityCounter = usesAuthorityCounter
+        self.render = render
+    }
+}
+
+/// A sold monthly bus pass (the `transit_pass` row).
+public struct SoldPass: Sendable, Hashable {
+    public let id: UUID
+    public let operatorCode: String
+    public let tokenType: String
+    /// Keyed hash of the token value; the value itself is never stored.
+    public let tokenHash: [UInt8]
+    public let product: String
+    public let category: String
+    /// `nil` for an all-routes pass.
+    public let route: String?
+    /// `YYYY-MM`.
+    public let validMonth: String
+    public let amount: Int64
+
+    public init(id: UUID, operatorCode: String, tokenType: String, tokenHash: [UInt8], product: String, category: String, route: String?,
+                validMonth: String, amount: Int64) {
+        self.id = id
+        self.operatorCode = operatorCode
+        self.tokenType = tokenType
+        self.tokenHash = tokenHash
+        self.product = product
+        self.category = category
+        self.route = route
+        self.validMonth = validMonth
+        self.amount = amount
+    }
+}
+
+/// A collected public fee (the `fee_payment` row).
+public struct FeePayment: Sendable, Hashable {
+    public let id: UUID
+    public let operatorCode: String
+    public let feeCode: String
+    public let payerName: String
+    /// Keyed hash of the payer's ID number, when given; the number itself is never stored.
+    public let payerIDHash: [UInt8]?
+    public let amount: Int64
+    /// The e-receipt's number, or the operator's plain receipt counter where it issues no documents.
+    public let receiptNumber: Int64
+
+    public init(id: UUID, operatorCode: String, feeCode: String, payerName: String, payerIDHash: [UInt8]?, amount: Int64, receiptNumber: Int64) {
+        self.id = id
+        self.operatorCode = operatorCode
+        self.feeCode = feeCode
+        self.payerName = payerName
+        self.payerIDHash = payerIDHash
+        self.amount = amount
+        self.receiptNumber = receiptNumber
+    }
+}

@@ -4,47 +4,47 @@ import Foundation
 import GRDB
 
 extension GatewayStore {
-    /// Issues a document once per `id`: takes the next gapless number for (operator, template, series,
-    /// year) — and, when `usesAuthorityCounter`, the next value of the operator's MTT counter — renders
-    /// and signs it with `render` inside the same transaction, and appends it to the document chain.
+    /// Issues a document once per `draft.id` in a transaction of its own (see ``appendDocument(_:_:)``).
     /// A second call with the same id returns the stored document and renders nothing.
-    public func issueDocument(
-        id: UUID, operatorCode: String, kind: String, template: String, series: String, year: Int, source: String, issuedAt: Int64,
-        usesAuthorityCounter: Bool, render: @escaping @Sendable (_ number: Int64, _ authorityCounter: Int64?) throws -> RenderedDocument
-    ) async throws -> IssuedDocument {
-        try await mapErrors {
-            try await writer.write { db in
-                if let existing = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE id = ?", arguments: [id.blob]) {
-                    return try Self.decodeDocument(existing)
-                }
-                if let other = try Row.fetchOne(db, sql: "SELECT id, series, number FROM document WHERE source = ?", arguments: [source]) {
-                    let otherID = try LedgerRows.uuid(other, "id").lowercasedString
-                    throw StoreError.conflict(
-                        "\(source) already has document \(otherID) (\(other["series"] as String) no. \(other["number"] as Int64)) issued with other details; to correct it, replace that document")
-                }
-                let number = try Self.nextNumber(db, name: "document:\(operatorCode):\(template):\(series):\(year)")
-                guard number <= 99_999_999 else {
-                    throw StoreError.conflict("series \(series) of \(operatorCode) has used all 8-digit numbers for \(year); register a new series")
-                }
-                let counter = usesAuthorityCounter ? try Self.nextNumber(db, name: "mtt:\(operatorCode)") : nil
-                let rendered = try render(number, counter)
-                var head = try ChainHead.load(db, "document")
-                let document = IssuedDocument(
-                    seq: head.seq + 1, id: id, operatorCode: operatorCode, kind: kind, template: template, series: series, year: year, number: number,
-                    authorityCode: rendered.authorityCode, source: source, issuedAt: issuedAt, total: rendered.total, vat: rendered.vat, xml: rendered.xml)
-                let hash = head.append(CanonicalEncoding.document(document, seq: document.seq, xmlDigest: Digest.sha256(rendered.xml)), timestamp: 0)
-                try db.execute(
-                    sql: """
-                        INSERT INTO document (seq, id, operator_code, kind, template, series, year, number, authority_code, source, issued_at,
-                                              total, vat, xml, hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [document.seq, id.blob, operatorCode, kind, template, series, year, number, rendered.authorityCode, source, issuedAt,
-                                rendered.total, rendered.vat, Data(rendered.xml), Data(hash)])
-                try head.save(db)
-                return document
-            }
+    public func issueDocument(_ draft: DocumentDraft) async throws -> IssuedDocument {
+        try await mapErrors { try await writer.write { db in try Self.appendDocument(db, draft) } }
+    }
+
+    /// Inside the caller's transaction: takes the next gapless number for (operator, template, series, year) —
+    /// and, when `usesAuthorityCounter`, the next value of the operator's MTT counter — renders and signs the
+    /// document with `draft.render`, and appends it to the document chain. A rollback gives the numbers back,
+    /// so numbering stays gapless whatever fails after. An id already stored returns that document.
+    static func appendDocument(_ db: Database, _ draft: DocumentDraft) throws -> IssuedDocument {
+        if let existing = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE id = ?", arguments: [draft.id.blob]) {
+            return try Self.decodeDocument(existing)
         }
+        if let other = try Row.fetchOne(db, sql: "SELECT id, series, number FROM document WHERE source = ?", arguments: [draft.source]) {
+            let otherID = try LedgerRows.uuid(other, "id").lowercasedString
+            throw StoreError.conflict(
+                "\(draft.source) already has document \(otherID) (\(other["series"] as String) no. \(other["number"] as Int64)) issued with other details; to correct it, replace that document")
+        }
+        let number = try Self.nextNumber(db, name: "document:\(draft.operatorCode):\(draft.template):\(draft.series):\(draft.year)")
+        guard number <= 99_999_999 else {
+            throw StoreError.conflict("series \(draft.series) of \(draft.operatorCode) has used all 8-digit numbers for \(draft.year); register a new series")
+        }
+        let counter = draft.usesAuthorityCounter ? try Self.nextNumber(db, name: "mtt:\(draft.operatorCode)") : nil
+        let rendered = try draft.render(number, counter)
+        var head = try ChainHead.load(db, "document")
+        let document = IssuedDocument(
+            seq: head.seq + 1, id: draft.id, operatorCode: draft.operatorCode, kind: draft.kind, template: draft.template, series: draft.series,
+            year: draft.year, number: number, authorityCode: rendered.authorityCode, source: draft.source, issuedAt: draft.issuedAt,
+            total: rendered.total, vat: rendered.vat, xml: rendered.xml)
+        let hash = head.append(CanonicalEncoding.document(document, seq: document.seq, xmlDigest: Digest.sha256(rendered.xml)), timestamp: 0)
+        try db.execute(
+            sql: """
+                INSERT INTO document (seq, id, operator_code, kind, template, series, year, number, authority_code, source, issued_at,
+                                      total, vat, xml, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [document.seq, draft.id.blob, draft.operatorCode, draft.kind, draft.template, draft.series, draft.year, number,
+                        rendered.authorityCode, draft.source, draft.issuedAt, rendered.total, rendered.vat, Data(rendered.xml), Data(hash)])
+        try head.save(db)
+        return document
     }
 
     /// A recorded bus ride, or `nil`.

@@ -46,22 +46,6 @@ extension GatewayStore {
         }
     }
 
-    /// Records the stop of a session (once).
-    public func stopParkingSession(_ stop: ParkingStop, operation: OperationRecord) async throws -> RecordOutcome {
-        try await recording(operation) { db in
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM parking_stop WHERE session_id = ?", arguments: [stop.sessionID.blob]) != nil {
-                throw StoreError.conflict("session \(stop.sessionID.lowercasedString) was already stopped with a different request")
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO parking_stop (session_id, ended_at, status, method, amount, funded_by, reference_amount, details, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [stop.sessionID.blob, stop.endedAt, stop.status, stop.method, stop.amount, stop.fundedBy, stop.referenceAmount,
-                            stop.details, clock()])
-        }
-    }
-
     /// Parking sessions of one operator, newest start first after `cursor` (an opaque position).
     public func parkingSessions(
         operatorCode: String, status: String?, from: Int64?, to: Int64?, after cursor: (startedAt: Int64, id: UUID)?, limit: Int
@@ -126,11 +110,7 @@ extension GatewayStore {
     // MARK: - Transit
 
     /// Posts a priced tap's transfers and records the tap, its ticket number (next of its operator and year) and
-    /// the request's stored answer, all in one transaction of the ledger's group commit: one `fsync` per
-    /// request, and no crash can leave the fare posted without its ticket or the other way round.
-    ///
-    /// An id seen before posts nothing: the stored answer if the request is the same (`.replay`), a conflict
-    /// error if not. A transfer the ledger refuses records nothing (`.rejected`).
+    /// the request's stored answer, all in one transaction of the ledger's group commit (``postAndRecord(_:businessDay:_:)``).
     ///
     /// `answer` makes the stored answer (id `tap.id`, `requestHash`) once the ticket number is known; it runs
     /// inside the single writer's transaction, so keep it cheap.
@@ -138,11 +118,7 @@ extension GatewayStore {
         _ transfers: [TransferRequest], businessDay: BusinessDay?, tap: TransitTap, requestHash: [UInt8],
         answer operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
     ) async throws -> PostedRecord {
-        precondition(transfers.count <= Self.maxTransfersPerRequest, "caller must enforce the request size limit")
-        let (step, outcome) = Self.tapRecordStep(tap: tap, requestHash: requestHash, clock: clock, answer: operation)
-        _ = try await committer.submit(transfers, businessDay: businessDay, record: step)
-        guard let value = outcome.value else { throw StoreError.database("the tap's record step produced no outcome") }
-        return try value.get()
+        try await postAndRecord(transfers, businessDay: businessDay, Self.tapWrite(tap: tap, requestHash: requestHash, answer: operation))
     }
 
     /// The step that records a tap in its fare's transaction, and where it leaves its outcome.
@@ -150,32 +126,55 @@ extension GatewayStore {
         tap: TransitTap, requestHash: [UInt8], clock: @escaping @Sendable () -> Int64,
         answer operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
     ) -> (RecordStep, StepOutcome<PostedRecord>) {
+        recordStep(tapWrite(tap: tap, requestHash: requestHash, answer: operation), clock: clock)
+    }
+
+    /// What a tap records with its fare: the ride, its ticket number (next of its operator and year) and the stored answer.
+    public static func tapWrite(tap: TransitTap, requestHash: [UInt8], answer: @escaping @Sendable (TransitTap, Int64) -> OperationRecord) -> OperationWrite {
+        OperationWrite(id: tap.id, requestHash: requestHash, counter: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))") { _, number in
+            let ticket = number ?? 0
+            return (.tap(tap, ticketNumber: ticket), answer(tap, ticket))
+        }
+    }
+
+    /// Posts a request's transfers and records what it did — its document (numbered and signed here), its row and
+    /// its stored answer — in one transaction of the ledger's group commit: one `fsync` per request, and no crash
+    /// can leave the money posted without its record, ticket or invoice, or the other way round.
+    ///
+    /// An id seen before posts nothing: the stored answer if the request is the same (`.replay`), a conflict error
+    /// if not. A transfer the ledger refuses records nothing and gives the numbers back (`.rejected`). A request
+    /// with no transfers (a stop awaiting a QR payment) records its rows alone, through the same queue.
+    public func postAndRecord(_ transfers: [TransferRequest], businessDay: BusinessDay?, _ write: OperationWrite) async throws -> PostedRecord {
+        precondition(transfers.count <= Self.maxTransfersPerRequest, "caller must enforce the request size limit")
+        let (step, outcome) = Self.recordStep(write, clock: clock)
+        _ = try await committer.submit(transfers, businessDay: businessDay, record: step)
+        guard let value = outcome.value else { throw StoreError.database("the request's record step produced no outcome") }
+        return try value.get()
+    }
+
+    /// The step that records a request in its transfers' transaction, and where it leaves its outcome.
+    static func recordStep(_ write: OperationWrite, clock: @escaping @Sendable () -> Int64) -> (RecordStep, StepOutcome<PostedRecord>) {
         let outcome = StepOutcome<PostedRecord>()
         let step = RecordStep { db, post in
-            if let existing = try Self.fetchOperation(db, tap.id) {
-                outcome.value = existing.requestHash == requestHash ? .success(.replay(existing)) : .failure(Self.conflictError(existing))
+            if let existing = try Self.fetchOperation(db, write.id) {
+                outcome.value = existing.requestHash == write.requestHash ? .success(.replay(existing)) : .failure(Self.conflictError(existing))
                 return
             }
             // The rows first, in a savepoint of their own: a row that cannot be written fails this request alone (its
-            // fare is never executed) instead of the whole group. A refused fare rolls the rows and the ticket number back.
+            // transfers are never executed) instead of the whole group. A refused transfer rolls the rows, the document
+            // and their numbers back.
             var ledgerFailed = false
             do {
                 // A database error reads as StoreError, as everywhere in the store.
                 try mapErrorsSync {
                     try db.inSavepoint {
-                        let number = try Self.nextNumber(db, name: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))")
-                        try db.cachedStatement(
-                            sql: """
-                                INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
-                                                         funded_by, reference_amount, category, capped, ticket_number, created_at)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """
-                        ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID,
-                                              tap.at, tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, clock()])
-                        let stored = operation(tap, number)
-                        guard stored.id == tap.id, stored.requestHash == requestHash else {
-                            throw StoreError.invalid("a tap's stored answer must carry the tap's id and request hash")
+                        let document = try write.document.map { try Self.appendDocument(db, $0) }
+                        let number = try write.counter.map { try document?.number ?? Self.nextNumber(db, name: $0) }
+                        let (row, stored) = try write.rows(document, number)
+                        guard stored.id == write.id, stored.requestHash == write.requestHash else {
+                            throw StoreError.invalid("a request's stored answer must carry its id and request hash")
                         }
+                        try Self.insert(row, db, now: clock())
                         try Self.insertOperation(db, stored, now: clock())
                         let results: [TransferResult]
                         do {
@@ -198,6 +197,48 @@ extension GatewayStore {
             }
         }
         return (step, outcome)
+    }
+
+    /// Writes one request's business row.
+    static func insert(_ row: OperationRow, _ db: Database, now: Int64) throws {
+        switch row {
+        case .tap(let tap, let number):
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO transit_tap (id, operator_code, token_type, token_hash, route, vehicle, validator_id, at, service_day, fare,
+                                             funded_by, reference_amount, category, capped, ticket_number, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [tap.id.blob, tap.operatorCode, tap.tokenType, Data(tap.tokenHash), tap.route, tap.vehicle, tap.validatorID,
+                                  tap.at, tap.serviceDay, tap.fare, tap.fundedBy, tap.referenceAmount, tap.category, tap.capped, number, now])
+        case .parkingStop(let stop):
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM parking_stop WHERE session_id = ?", arguments: [stop.sessionID.blob]) != nil {
+                throw StoreError.conflict("session \(stop.sessionID.lowercasedString) was already stopped with a different request")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO parking_stop (session_id, ended_at, status, method, amount, funded_by, reference_amount, details, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [stop.sessionID.blob, stop.endedAt, stop.status, stop.method, stop.amount, stop.fundedBy, stop.referenceAmount,
+                            stop.details, now])
+        case .pass(let pass):
+            try db.execute(
+                sql: """
+                    INSERT INTO transit_pass (id, operator_code, token_type, token_hash, product, category, route, valid_month, amount, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [pass.id.blob, pass.operatorCode, pass.tokenType, Data(pass.tokenHash), pass.product, pass.category, pass.route,
+                            pass.validMonth, pass.amount, now])
+        case .feePayment(let fee):
+            try db.execute(
+                sql: """
+                    INSERT INTO fee_payment (id, operator_code, fee_code, payer_name, payer_id_hash, amount, receipt_number, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [fee.id.blob, fee.operatorCode, fee.feeCode, fee.payerName, fee.payerIDHash.map { Data($0) }, fee.amount,
+                            fee.receiptNumber, now])
+        }
     }
 
     /// What pricing a tap reads about its request id and token, in one read transaction (one trip to the
@@ -254,45 +295,6 @@ extension GatewayStore {
             try db.execute(
                 sql: "INSERT INTO transit_rider (id, token_type, token_hash, category, valid_from, valid_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [id.blob, tokenType, Data(tokenHash), category, validFrom, validTo, clock()])
-        }
-    }
-
-    /// Records a sold monthly pass.
-    public func recordPass(id: UUID, operatorCode: String, tokenType: String, tokenHash: [UInt8], product: String, category: String, route: String?,
-                           validMonth: String, amount: Int64, operation: OperationRecord) async throws -> RecordOutcome {
-        try await recording(operation) { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO transit_pass (id, operator_code, token_type, token_hash, product, category, route, valid_month, amount, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [id.blob, operatorCode, tokenType, Data(tokenHash), product, category, route, validMonth, amount, clock()])
-        }
-    }
-
-    // MARK: - Fees
-
-    /// Records a public-fee payment with the next receipt number of its operator and year.
-    public func recordFeePayment(
-        id: UUID, operatorCode: String, feeCode: String, payerName: String, payerIDHash: [UInt8]?, amount: Int64, year: String,
-        receiptNumber: Int64? = nil, operation: @escaping @Sendable (Int64) -> OperationRecord
-    ) async throws -> (outcome: RecordOutcome, receiptNumber: Int64) {
-        try await mapErrors {
-            try await records.write { db in
-                let provisional = operation(0)
-                if let existing = try Self.fetchOperation(db, provisional.id) {
-                    return (existing.requestHash == provisional.requestHash ? .replay(existing) : try Self.conflict(existing), 0)
-                }
-                let number = try receiptNumber ?? Self.nextNumber(db, name: "receipt:\(operatorCode):\(year)")
-                try db.execute(
-                    sql: """
-                        INSERT INTO fee_payment (id, operator_code, fee_code, payer_name, payer_id_hash, amount, receipt_number, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [id.blob, operatorCode, feeCode, payerName, payerIDHash.map { Data($0) }, amount, number, clock()])
-                try Self.insertOperation(db, operation(number), now: clock())
-                return (.recorded, number)
-            }
         }
     }
 
@@ -362,6 +364,39 @@ public enum PostedRecord: Sendable {
     case replay(OperationRecord)
     /// The ledger refused a transfer (its result); nothing was recorded.
     case rejected(TransferResult)
+}
+
+/// The business row an operator request records beside its postings.
+public enum OperationRow: Sendable {
+    /// A recorded ride and its ticket number.
+    case tap(TransitTap, ticketNumber: Int64)
+    case parkingStop(ParkingStop)
+    case pass(SoldPass)
+    case feePayment(FeePayment)
+}
+
+/// What an operator request records in the transaction of its postings (``GatewayStore/postAndRecord(_:businessDay:_:)``).
+public struct OperationWrite: Sendable {
+    /// The request's id: where its stored answer goes, and what a retry is recognised by.
+    public let id: UUID
+    public let requestHash: [UInt8]
+    /// The document the request issues, numbered and signed in the transaction; `nil` if it issues none.
+    public let document: DocumentDraft?
+    /// A gapless counter (`ticket:<operator>:<year>`, `receipt:<operator>:<year>`) numbering the row; with a
+    /// document, the document's number is the row's number and the counter is not used.
+    public let counter: String?
+    /// The row and the stored answer, made once the document and the number are known. Runs on the single
+    /// writer inside the transaction: keep it cheap.
+    public let rows: @Sendable (_ document: IssuedDocument?, _ number: Int64?) throws -> (row: OperationRow, answer: OperationRecord)
+
+    public init(id: UUID, requestHash: [UInt8], document: DocumentDraft? = nil, counter: String? = nil,
+                rows: @escaping @Sendable (_ document: IssuedDocument?, _ number: Int64?) throws -> (row: OperationRow, answer: OperationRecord)) {
+        self.id = id
+        self.requestHash = requestHash
+        self.document = document
+        self.counter = counter
+        self.rows = rows
+    }
 }
 
 /// Carries a ``RecordStep``'s outcome from the writer thread to the waiting request; read only after the
