@@ -71,6 +71,28 @@ public struct RateSummary: Sendable, Hashable {
     }
 }
 
+extension RateSummary {
+    /// The summaries as one line of text for storage beside the document (`8%=111111+8889;KCT=15000+0`; empty for
+    /// none), read back by ``list(storageText:)``. `TSuat` labels contain no `=`, `+` or `;`.
+    public static func storageText(_ summaries: [RateSummary]) -> String {
+        summaries.map { "\($0.rate.label)=\($0.amountBeforeVAT.vnd)+\($0.vat.vnd)" }.joined(separator: ";")
+    }
+
+    /// The summaries stored by ``storageText(_:)``, or `nil` if the text is not in that form.
+    public static func list(storageText text: String) -> [RateSummary]? {
+        if text.isEmpty { return [] }
+        var out: [RateSummary] = []
+        for item in text.split(separator: ";", omittingEmptySubsequences: false) {
+            let pair = item.split(separator: "=", omittingEmptySubsequences: false)
+            guard pair.count == 2, let rate = VATRate(label: String(pair[0])) else { return nil }
+            let amounts = pair[1].split(separator: "+", omittingEmptySubsequences: false)
+            guard amounts.count == 2, let before = Int64(amounts[0]), let vat = Int64(amounts[1]) else { return nil }
+            out.append(RateSummary(rate: rate, amountBeforeVAT: Money(before), vat: Money(vat)))
+        }
+        return out
+    }
+}
+
 /// Document totals.
 public struct DocumentTotals: Sendable, Hashable {
     /// `TgTCThue`: total before VAT.

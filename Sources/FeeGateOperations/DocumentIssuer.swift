@@ -173,7 +173,8 @@ public struct DocumentIssuer: Sendable {
                             template: template, series: series, number: try DocumentNumber(Int(number)), issuedAt: time, collector: profile.seller,
                             payer: .anonymous(.consumer), items: [try .init(name: sale.lineName, amount: sale.price)])
                         let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
-                        return RenderedDocument(xml: xml, authorityCode: nil, total: document.totals.payable.vnd, vat: 0)
+                        return RenderedDocument(xml: xml, authorityCode: nil, total: document.totals.payable.vnd, vat: 0,
+                                                rates: RateSummary.storageText(document.summaries))
                     } catch { throw Self.failure(error, source: source) }
                 }
             }
@@ -198,7 +199,8 @@ public struct DocumentIssuer: Sendable {
                             buyer: sale.buyer, lines: [line], zeroFareFunder: sale.funder.map(Self.funderName), replacing: sale.replacing)
                     }
                     let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
-                    return RenderedDocument(xml: xml, authorityCode: code.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd)
+                    return RenderedDocument(xml: xml, authorityCode: code.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd,
+                                            rates: RateSummary.storageText(document.summaries))
                 } catch { throw Self.failure(error, source: source) }
             }
         } catch {

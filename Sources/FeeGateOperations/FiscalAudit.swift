@@ -63,74 +63,143 @@ public struct FiscalAudit: Sendable {
         return nil
     }
 
+    /// What checking one document found.
+    struct DocumentCheck: Sendable {
+        var problems: [String] = []
+        var ledgerMatched = false
+    }
+
+    /// One document: structure, totals, words and codes; the stored totals and per-rate amounts against the XML;
+    /// the seller signature; the ledger's sale.
+    func check(_ d: IssuedDocument) async throws -> DocumentCheck {
+        var result = DocumentCheck()
+        let here = "document seq \(d.seq) (\(d.operatorCode) \(d.template) \(d.series) no. \(d.number))"
+        do {
+            let verified = try InvoiceVerifier.verify(d.xml)
+            if verified.totals.payable.vnd != d.total || verified.totals.vat.vnd != d.vat {
+                result.problems.append("\(here): stored total \(d.total)/VAT \(d.vat) differ from the XML's \(verified.totals.payable.vnd)/\(verified.totals.vat.vnd)")
+            }
+            // Closings sum the per-rate amounts recorded at issue: they must be the XML's.
+            if let text = d.rates, RateSummary.list(storageText: text) != verified.rateSummaries {
+                result.problems.append("\(here): stored per-rate amounts '\(text)' differ from the XML's '\(RateSummary.storageText(verified.rateSummaries))'")
+            }
+            _ = try InvoiceSignatureVerifier.verify(d.xml, trustedCAs: trustedCAs)
+            if let problem = try await ledgerMismatch(d) {
+                result.problems.append("\(here): \(problem)")
+            } else if Self.saleEvent(d) != nil, d.total > 0 {
+                result.ledgerMatched = true
+            }
+        } catch let error as StoreError {
+            throw error  // the database failed, not the document
+        } catch {
+            result.problems.append("\(here): \(error)")
+        }
+        return result
+    }
+
     public func run() async throws -> Report {
         var report = Report()
         func add(_ p: String) { if report.problems.count < maxProblems { report.problems.append(p) } }
+        // Documents a page at a time; the XML and signature checks (CPU only) of a page run on every core.
+        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var after: Int64 = 0
         while true {
-            let page = try await store.documents(after: after, limit: 500)
+            let page = try await store.documents(after: after, limit: 512)
             guard let last = page.last else { break }
-            for d in page {
-                report.documents += 1
-                let here = "document seq \(d.seq) (\(d.operatorCode) \(d.template) \(d.series) no. \(d.number))"
-                do {
-                    let verified = try InvoiceVerifier.verify(d.xml)
-                    if verified.totals.payable.vnd != d.total || verified.totals.vat.vnd != d.vat {
-                        add("\(here): stored total \(d.total)/VAT \(d.vat) differ from the XML's \(verified.totals.payable.vnd)/\(verified.totals.vat.vnd)")
-                    }
-                    _ = try InvoiceSignatureVerifier.verify(d.xml, trustedCAs: trustedCAs)
-                    if let problem = try await ledgerMismatch(d) { add("\(here): \(problem)") } else if Self.saleEvent(d) != nil, d.total > 0 { report.ledgerMatched += 1 }
-                } catch {
-                    add("\(here): \(error)")
-                }
-            }
             after = last.seq
+            let chunk = (page.count + lanes - 1) / lanes
+            let checked = try await withThrowingTaskGroup(of: (Int, [DocumentCheck]).self) { group in
+                for (lane, start) in stride(from: 0, to: page.count, by: chunk).enumerated() {
+                    let slice = Array(page[start..<min(start + chunk, page.count)])
+                    group.addTask { (lane, try await slice.asyncMap { try await self.check($0) }) }
+                }
+                var byLane: [Int: [DocumentCheck]] = [:]
+                for try await (lane, checks) in group { byLane[lane] = checks }
+                return byLane.keys.sorted().flatMap { byLane[$0]! }
+            }
+            for c in checked {
+                report.documents += 1
+                if c.ledgerMatched { report.ledgerMatched += 1 }
+                c.problems.forEach(add)
+            }
         }
 
+        // Closings a page at a time, and each closing's documents a page at a time: only the entries (no XML) of one
+        // closing and the latest closing of each operator are held.
         var previous: [String: StoredClosing] = [:]
-        for closing in try await store.allClosings() {
-            report.closings += 1
-            let here = "closing \(closing.operatorCode) \(closing.day)"
-            defer { previous[closing.operatorCode] = closing }
-            do {
-                let parsed = try ParsedClosing.parse(closing.xml)
-                guard let signature = parsed.signature else {
-                    add("\(here): not signed")
-                    continue
-                }
-                let check = try EnvelopedSignatureVerifier.verify(signature: signature, in: parsed.root, dataID: parsed.dataID, trustedCAs: trustedCAs)
-                let members = try await store.closingDocuments(closingSeq: closing.seq)
-                let entries = try members.map { try DailyClosings.entry($0.document, late: $0.late) }
-                let sellerTaxCode = check.certificate.taxCode ?? ""
-                let rebuilt = DailyClosing(
-                    operatorCode: closing.operatorCode, sellerTaxCode: sellerTaxCode, day: closing.day, number: closing.number, closedAt: parsed.closedAt,
-                    previousHash: previous[closing.operatorCode]?.hash ?? [UInt8](repeating: 0, count: 32),
-                    previousCumulative: Money(previous[closing.operatorCode]?.cumulative ?? 0), entries: entries, batches: parsed.batches)
-                if Array(rebuilt.dataElement().utf8) != parsed.canonicalData {
-                    add("\(here): its signed content does not match the documents it took (counts, totals, late list or chain) or the signer's MST is not the closing's")
-                }
-                if closing.total != rebuilt.total.vnd || closing.vat != rebuilt.vat.vnd || closing.cumulative != rebuilt.cumulative.vnd {
-                    add("\(here): stored totals differ from the documents")
-                }
-                for (d, late) in members where late != (BusinessDay(epochSeconds: d.issuedAt) < closing.day) {
-                    add("\(here): document seq \(d.seq) is flagged \(late ? "late" : "on time") wrongly")
-                }
-                let batches = try await store.taxBatches(closingSeq: closing.seq)
-                if batches.map({ BatchReference(messageID: $0.messageID, documentCount: Int($0.documentCount), xmlSHA256: $0.hash) }) != parsed.batches {
-                    add("\(here): its TDiep messages are not the ones it references")
-                }
-                let mttCount = members.filter { $0.document.authorityCode != nil }.count
-                if batches.reduce(0, { $0 + Int($1.documentCount) }) != mttCount {
-                    add("\(here): its TDiep messages hold \(batches.reduce(0) { $0 + Int($1.documentCount) }) documents, the closing took \(mttCount) with an MTT code")
-                }
-                for b in batches {
-                    report.batches += 1
-                    do { _ = try TaxBatchVerifier.verify(b.xml, trustedCAs: trustedCAs) } catch { add("\(here): TDiep \(b.messageID): \(error)") }
-                }
-            } catch {
-                add("\(here): \(error)")
+        var afterClosing: Int64 = 0
+        while true {
+            let page = try await store.closings(after: afterClosing, limit: 100)
+            guard let last = page.last else { break }
+            afterClosing = last.seq
+            for closing in page {
+                report.closings += 1
+                defer { previous[closing.operatorCode] = closing }
+                for problem in try await audit(closing, previous: previous[closing.operatorCode], batches: &report.batches) { add(problem) }
             }
         }
         return report
+    }
+
+    /// The problems of one closing: its signature, its content rebuilt from its documents and the previous closing,
+    /// its late flags and its TDiep messages.
+    func audit(_ closing: StoredClosing, previous: StoredClosing?, batches batchCount: inout Int) async throws -> [String] {
+        var problems: [String] = []
+        let here = "closing \(closing.operatorCode) \(closing.day)"
+        do {
+            let parsed = try ParsedClosing.parse(closing.xml)
+            guard let signature = parsed.signature else { return ["\(here): not signed"] }
+            let check = try EnvelopedSignatureVerifier.verify(signature: signature, in: parsed.root, dataID: parsed.dataID, trustedCAs: trustedCAs)
+            var entries: [ClosingEntry] = []
+            var mttCount = 0
+            var afterDocument: Int64 = 0
+            while true {
+                let members = try await store.closingDocuments(closingSeq: closing.seq, after: afterDocument, limit: 1_000)
+                guard let last = members.last else { break }
+                afterDocument = last.document.seq
+                for (d, late) in members {
+                    entries.append(try DailyClosings.entry(d, late: late))
+                    if d.authorityCode != nil { mttCount += 1 }
+                    if late != (BusinessDay(epochSeconds: d.issuedAt) < closing.day) {
+                        problems.append("\(here): document seq \(d.seq) is flagged \(late ? "late" : "on time") wrongly")
+                    }
+                }
+            }
+            let rebuilt = DailyClosing(
+                operatorCode: closing.operatorCode, sellerTaxCode: check.certificate.taxCode ?? "", day: closing.day, number: closing.number,
+                closedAt: parsed.closedAt, previousHash: previous?.hash ?? [UInt8](repeating: 0, count: 32),
+                previousCumulative: Money(previous?.cumulative ?? 0), entries: entries, batches: parsed.batches)
+            if Array(rebuilt.dataElement().utf8) != parsed.canonicalData {
+                problems.append("\(here): its signed content does not match the documents it took (counts, totals, late list or chain) or the signer's MST is not the closing's")
+            }
+            if closing.total != rebuilt.total.vnd || closing.vat != rebuilt.vat.vnd || closing.cumulative != rebuilt.cumulative.vnd {
+                problems.append("\(here): stored totals differ from the documents")
+            }
+            let batches = try await store.taxBatches(closingSeq: closing.seq)
+            if batches.map({ BatchReference(messageID: $0.messageID, documentCount: Int($0.documentCount), xmlSHA256: $0.hash) }) != parsed.batches {
+                problems.append("\(here): its TDiep messages are not the ones it references")
+            }
+            let inBatches = batches.reduce(0) { $0 + Int($1.documentCount) }
+            if inBatches != mttCount {
+                problems.append("\(here): its TDiep messages hold \(inBatches) documents, the closing took \(mttCount) with an MTT code")
+            }
+            for b in batches {
+                batchCount += 1
+                do { _ = try TaxBatchVerifier.verify(b.xml, trustedCAs: trustedCAs) } catch { problems.append("\(here): TDiep \(b.messageID): \(error)") }
+            }
+        } catch {
+            problems.append("\(here): \(error)")
+        }
+        return problems
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The elements mapped in order, one `await` at a time.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for element in self { out.append(try await transform(element)) }
+        return out
     }
 }

@@ -28,6 +28,9 @@ enum Migrations {
         migrator.registerMigration("0007-reconciliation") { db in
             try db.execute(sql: v0007)
         }
+        migrator.registerMigration("0008-document-rates") { db in
+            try db.execute(sql: v0008)
+        }
         return migrator
     }
 
@@ -488,6 +491,13 @@ enum Migrations {
     // Bank reconciliation (issue #8). Imported statements and their lines, runs with every result line,
     // and resolutions (each a ledger transfer) are append-only: a re-import is detected by statement id
     // and content hash and writes nothing; a new run adds rows; a resolution is never edited.
+    // A document's per-rate amounts, recorded at issue so a daily closing sums them without parsing every XML
+    // (`8%=111111+8889;KCT=15000+0`, empty for fee receipts). NULL on documents issued before: read from the XML.
+    // `feegate verify` checks them against the XML. Adding a column does not touch existing rows (no UPDATE).
+    private static let v0008 = """
+        ALTER TABLE document ADD COLUMN rates TEXT;
+        """
+
     private static let v0007 = """
         CREATE TABLE recon_statement (
             seq INTEGER PRIMARY KEY,

@@ -213,6 +213,35 @@ struct ClosingsAndExportTests {
         #expect(try await FiscalAudit(store: w.store).run().problems.contains { $0.contains("but the ledger's sale is 120001/VAT 8889") })
     }
 
+    /// A closing sums the per-rate amounts recorded with each document at issue (no XML parsing); a document
+    /// without them (issued before they were recorded) is read from its XML; `verify` checks recorded against XML.
+    /// 120,000 VND at 8 %: 111,111 + 8,889 each (hand-computed in MoneyTests); three of them: 333,333 + 26,667.
+    @Test func closingsSumTheRatesRecordedAtIssueAndVerifyChecksThem() async throws {
+        let w = try await Self.world()
+        try await w.app.test(.router) { client in
+            for plate in ["29A-20001", "29A-20002", "29A-20003"] {
+                let stay = try await Self.paidStay(client, w.parking, day: "2026-11-19", plate: plate)
+                #expect(stay.status == .ok)
+            }
+        }
+        let db = w.dir.path("c.sqlite")
+        func sql(_ text: String) throws -> String { try ExternalTool.run("sqlite3", [db, text]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(try sql("SELECT group_concat(rates, '|') FROM document ORDER BY seq") == "8%=111111+8889|8%=111111+8889|8%=111111+8889")
+        // The first document as if issued before migration 0008 (no recorded rates): the closing reads its XML.
+        _ = try sql("DROP TRIGGER document_append_only_update; UPDATE document SET rates = NULL WHERE seq = 1;")
+        let closing = try #require(try await w.closings.close(operatorCode: "HN-PARK-01", through: BusinessDay("2026-11-19")!).last)
+        #expect(String(decoding: closing.xml, as: UTF8.self).contains(
+            "<THop><LCTu>cash_register_invoice</LCTu><TSuat>8%</TSuat><SLCTu>3</SLCTu><ThTien>333333</ThTien><TThue>26667</TThue><TgTTTBSo>360000</TgTTTBSo></THop>"))
+        let trusted = try X509Certificate.certificates(pem: Array(Data(contentsOf: w.parkingPKI.caPEM)))
+        let audit = try await FiscalAudit(store: w.store, trustedCAs: trusted).run()
+        #expect(audit.isIntact && audit.documents == 3 && audit.closings == 1, "\(audit.problems)")
+        // Recorded amounts that are not the XML's are reported, with both.
+        _ = try sql("UPDATE document SET rates = '8%=111112+8888' WHERE seq = 2;")
+        let problems = try await FiscalAudit(store: w.store, trustedCAs: trusted).run().problems
+        #expect(problems.contains { $0.contains("document seq 2") && $0.contains("stored per-rate amounts '8%=111112+8888' differ from the XML's '8%=111111+8889'") },
+                "\(problems)")
+    }
+
     static func xmlsec(_ file: URL, ca: URL, ids: [String], xpath: String? = nil) throws -> CommandResult {
         var arguments = ["--verify", "--trusted-pem", ca.path]
         for id in ids { arguments += ["--id-attr:Id", id] }

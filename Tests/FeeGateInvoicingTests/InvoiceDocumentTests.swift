@@ -52,6 +52,22 @@ struct InvoiceDocumentTests {
         #expect(totals == DocumentTotals(beforeVAT: 101_038, vat: 7_962, payable: 109_000))
     }
 
+    @Test("per-rate amounts stored as text read back exactly; anything else is refused")
+    func rateSummaryStorageText() throws {
+        let summaries = [
+            RateSummary(rate: .eight, amountBeforeVAT: 37_038, vat: 2_962),
+            RateSummary(rate: .percent(basisPoints: 350), amountBeforeVAT: 1_000, vat: 35),
+            RateSummary(rate: .notSubject, amountBeforeVAT: 14_000, vat: 0),
+        ]
+        let text = RateSummary.storageText(summaries)
+        #expect(text == "8%=37038+2962;KHAC:03.50%=1000+35;KCT=14000+0")
+        #expect(RateSummary.list(storageText: text) == summaries)
+        #expect(RateSummary.list(storageText: "") == [])
+        for bad in ["8%=1+", "8%=1", "9%=1+2", "8%=1+2;", "8%=1.5+2", "8%=1+2;;KCT=1+0"] {
+            #expect(RateSummary.list(storageText: bad) == nil, "\(bad)")
+        }
+    }
+
     /// Worked by hand (VAT-exclusive, VAT rounded once per rate):
     /// - 8 %: 10,005 + 10,005 = 20,010; 20,010 × 0.08 = 1,600.8 → 1,601 (per-line rounding would give 800 + 800 = 1,600)
     /// - 10 %: 2 × 4,999 = 9,998; × 0.10 = 999.8 → 1,000

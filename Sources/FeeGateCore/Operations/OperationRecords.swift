@@ -174,9 +174,13 @@ public struct IssuedDocument: Sendable, Hashable {
     public let vat: Int64
     /// The signed XML, exactly as issued.
     public let xml: [UInt8]
+    /// Its per-rate amounts as recorded at issue (`RateSummary.storageText`), so a closing need not parse the XML;
+    /// `nil` for documents issued before they were recorded (migration 0008): read them from the XML.
+    public let rates: String?
 
     public init(seq: Int64, id: UUID, operatorCode: String, kind: String, template: String, series: String, year: Int, number: Int64,
-                authorityCode: String?, source: String, issuedAt: Int64, total: Int64, vat: Int64, xml: [UInt8]) {
+                authorityCode: String?, source: String, issuedAt: Int64, total: Int64, vat: Int64, xml: [UInt8], rates: String? = nil) {
+        self.rates = rates
         self.seq = seq
         self.id = id
         self.operatorCode = operatorCode
@@ -200,8 +204,11 @@ public struct RenderedDocument: Sendable {
     public let authorityCode: String?
     public let total: Int64
     public let vat: Int64
+    /// The per-rate amounts of the document (`RateSummary.storageText`; empty for fee receipts), or `nil` if unknown.
+    public let rates: String?
 
-    public init(xml: [UInt8], authorityCode: String?, total: Int64, vat: Int64) {
+    public init(xml: [UInt8], authorityCode: String?, total: Int64, vat: Int64, rates: String? = nil) {
+        self.rates = rates
         self.xml = xml
         self.authorityCode = authorityCode
         self.total = total

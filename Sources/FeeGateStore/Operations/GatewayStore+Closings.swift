@@ -122,9 +122,13 @@ extension GatewayStore {
         }
     }
 
-    /// Every closing, in the order they were recorded.
-    public func allClosings() async throws -> [StoredClosing] {
-        try await mapErrors { try await writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM daily_closing ORDER BY seq").map(Self.decodeClosing) } }
+    /// Closings in the order they were recorded, after position `after` (their `seq`), at most `limit`: a page.
+    public func closings(after: Int64, limit: Int) async throws -> [StoredClosing] {
+        try await mapErrors {
+            try await writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM daily_closing WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map(Self.decodeClosing)
+            }
+        }
     }
 
     /// The operator's closing with this number, or `nil`.
@@ -188,14 +192,15 @@ extension GatewayStore {
         }
     }
 
-    /// The documents a closing took, in chain order, with their late flags.
-    public func closingDocuments(closingSeq: Int64) async throws -> [(document: IssuedDocument, late: Bool)] {
+    /// The documents a closing took, in chain order, with their late flags; a page of them after document
+    /// position `after`, at most `limit`, when given (a closing of a busy day takes hundreds of thousands).
+    public func closingDocuments(closingSeq: Int64, after: Int64 = 0, limit: Int = .max) async throws -> [(document: IssuedDocument, late: Bool)] {
         try await mapErrors {
             try await writer.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT d.*, c.late AS closing_late FROM closing_document c JOIN document d ON d.seq = c.document_seq
-                    WHERE c.closing_seq = ? ORDER BY d.seq
-                    """, arguments: [closingSeq]).map { (document: try Self.decodeDocument($0), late: ($0["closing_late"] as Int64) == 1) }
+                    WHERE c.closing_seq = ? AND d.seq > ? ORDER BY d.seq LIMIT ?
+                    """, arguments: [closingSeq, after, Int64(clamping: limit)]).map { (document: try Self.decodeDocument($0), late: ($0["closing_late"] as Int64) == 1) }
             }
         }
     }

@@ -33,16 +33,16 @@ extension GatewayStore {
         let document = IssuedDocument(
             seq: head.seq + 1, id: draft.id, operatorCode: draft.operatorCode, kind: draft.kind, template: draft.template, series: draft.series,
             year: draft.year, number: number, authorityCode: rendered.authorityCode, source: draft.source, issuedAt: draft.issuedAt,
-            total: rendered.total, vat: rendered.vat, xml: rendered.xml)
+            total: rendered.total, vat: rendered.vat, xml: rendered.xml, rates: rendered.rates)
         let hash = head.append(CanonicalEncoding.document(document, seq: document.seq, xmlDigest: Digest.sha256(rendered.xml)), timestamp: 0)
         try db.execute(
             sql: """
                 INSERT INTO document (seq, id, operator_code, kind, template, series, year, number, authority_code, source, issued_at,
-                                      total, vat, xml, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      total, vat, xml, hash, rates)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [document.seq, draft.id.blob, draft.operatorCode, draft.kind, draft.template, draft.series, draft.year, number,
-                        rendered.authorityCode, draft.source, draft.issuedAt, rendered.total, rendered.vat, Data(rendered.xml), Data(hash)])
+                        rendered.authorityCode, draft.source, draft.issuedAt, rendered.total, rendered.vat, Data(rendered.xml), Data(hash), rendered.rates])
         try head.save(db)
         return document
     }
@@ -91,6 +91,6 @@ extension GatewayStore {
         return IssuedDocument(
             seq: row["seq"], id: try LedgerRows.uuid(row, "id"), operatorCode: row["operator_code"], kind: row["kind"], template: row["template"],
             series: row["series"], year: row["year"], number: row["number"], authorityCode: row["authority_code"], source: row["source"],
-            issuedAt: row["issued_at"], total: row["total"], vat: row["vat"], xml: Array(xml))
+            issuedAt: row["issued_at"], total: row["total"], vat: row["vat"], xml: Array(xml), rates: row["rates"])
     }
 }
