@@ -46,21 +46,24 @@ extension FeeGate {
 
         struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Import a bank statement (camt.053, camt.054, MT940 or CSV); re-importing the same statement changes nothing.",
+                abstract: "Import a bank statement (camt.053, camt.054, MT940, CSV or XLSX); re-importing the same statement changes nothing.",
                 discussion: """
                     The whole file is imported in one transaction, or nothing is: a malformed file stops with the line
-                    (CSV, MT940) or the element path (camt) at fault. CSV files need a column mapping: a file, or the
-                    name of one in Config/reconciliation/mappings (debit-credit, signed-amount).
+                    (CSV, MT940), the sheet and cell (XLSX) or the element path (camt) at fault. CSV and Excel (.xlsx)
+                    exports need a column mapping: a file, or the name of one in Config/reconciliation/mappings
+                    (debit-credit, signed-amount); the same mapping reads a bank's CSV and XLSX exports.
 
                     Examples:
                       feegate reconcile import camt053-2026-11-21.xml
                       feegate reconcile import MT940_20261121.sta --format mt940
                       feegate reconcile import sao-ke.csv --mapping debit-credit --account 0011001234567
+                      feegate reconcile import sao-ke.xlsx --mapping debit-credit --account 0011001234567 [--sheet "Sao kê"]
                     """)
             @Argument(help: "The statement file.") var file: String
-            @Option(help: "camt053, camt054, mt940 or csv (default: detected from the content; csv with --mapping).") var format: StatementFormat?
-            @Option(help: ArgumentHelp("CSV column mapping: a YAML file or a name in Config/reconciliation/mappings.", valueName: "mapping"))
+            @Option(help: "camt053, camt054, mt940, csv or xlsx (default: detected from the content; csv with --mapping).") var format: StatementFormat?
+            @Option(help: ArgumentHelp("CSV/XLSX column mapping: a YAML file or a name in Config/reconciliation/mappings.", valueName: "mapping"))
             var mapping: String?
+            @Option(help: ArgumentHelp("XLSX: the worksheet to read (default: the first).", valueName: "name")) var sheet: String?
             @Option(help: ArgumentHelp("The bank account the statement is for (overrides the file's; required for CSV without one).", valueName: "account"))
             var account: String?
             @OptionGroup var userOptions: UserOptions
@@ -69,13 +72,11 @@ extension FeeGate {
             func run() async throws {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
                 let source = URL(fileURLWithPath: file).lastPathComponent
-                var chosen = format
-                if chosen == nil { chosen = mapping != nil ? .csv : StatementReader.detectFormat(data) }
-                guard let chosen else {
+                guard let chosen = StatementReader.format(of: data, requested: format, hasMapping: mapping != nil) else {
                     throw CLIError("\(file): cannot tell the format; pass --format camt053|camt054|mt940, or --mapping M for a CSV export")
                 }
-                let csvMapping = try chosen == .csv ? Reconcile.loadMapping(mapping) : nil
-                let statements = try StatementReader.read(data, source: source, format: chosen, mapping: csvMapping, account: account)
+                let tableMapping = try chosen.needsMapping ? Reconcile.loadMapping(mapping) : nil
+                let statements = try StatementReader.read(data, source: source, format: chosen, mapping: tableMapping, account: account, sheet: sheet)
                 let results = try await database.open().importStatements(statements, source: source, importedBy: userOptions.resolved)
                 for r in results {
                     print(
@@ -86,13 +87,11 @@ extension FeeGate {
             }
         }
 
+        /// A mapping file, or the name of one in the mapping directory.
         static func loadMapping(_ name: String?) throws -> CSVMapping {
-            guard let name else { throw CLIError("a CSV statement needs --mapping FILE or a name in Config/reconciliation/mappings (debit-credit, signed-amount)") }
+            guard let name else { throw CLIError("a CSV or XLSX statement needs --mapping FILE or a name in Config/reconciliation/mappings (debit-credit, signed-amount)") }
             if FileManager.default.fileExists(atPath: name) { return try CSVMapping.load(path: name) }
-            let directory = ProcessInfo.processInfo.environment["FEEGATE_RECONCILIATION_MAPPINGS"] ?? "./Config/reconciliation/mappings"
-            let path = "\(directory)/\(name).yaml"
-            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no mapping file \(name) (looked for \(name) and \(path))") }
-            return try CSVMapping.load(path: path)
+            return try MappingDirectory.standard().mapping(named: name)
         }
 
         // MARK: run
