@@ -159,7 +159,9 @@ enum SAXParsing {
     static func run(
         _ data: Data, handler: some XMLParserDelegate & FailureReporting, processNamespaces: Bool, location: (Int) -> String
     ) throws(ReconciliationError) -> XMLParser {
-        let parser = XMLParser(data: data)
+        // From a stream, FoundationXML feeds libxml2 in small chunks; given the whole document as one chunk, it
+        // fails on a few megabytes without line breaks (a worksheet of about 100,000 rows, written on one line).
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldProcessNamespaces = processNamespaces
         parser.delegate = handler
         let ok = parser.parse()

@@ -119,9 +119,13 @@ struct ZIPReader {
         }
         inflated += output.count
         guard output.count == entry.uncompressedSize else { throw .corrupt("\(name) inflates to \(output.count) bytes, the directory says \(entry.uncompressedSize)") }
-        let crc = output.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
-        guard crc == entry.crc32 else { throw .corrupt("CRC-32 mismatch in \(name)") }
+        guard Self.checksum(output) == entry.crc32 else { throw .corrupt("CRC-32 mismatch in \(name)") }
         return output
+    }
+
+    /// The CRC-32 of `bytes` (ISO-HDLC, as ZIP stores it).
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
     }
 
     /// Raw DEFLATE (RFC 1951) of `count` bytes at `from`, stopping with an error beyond `budget` output bytes.

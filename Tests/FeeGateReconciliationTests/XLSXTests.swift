@@ -86,6 +86,44 @@ struct XLSXTests {
         #expect(try Self.error(Data("Ngày giao dịch,Nội dung\n".utf8), source: "x.xlsx") == "x.xlsx: not an .xlsx workbook (not a ZIP archive); nothing was imported")
     }
 
+    /// A worksheet of more than 10 MB on one line, as Excel writes it (libxml2 refuses that as a single chunk), in a
+    /// ZIP whose entries are stored, not deflated: the fixture's parts with a long sheet 1.
+    @Test func aLargeSheetOnOneLineInAStoredArchive() throws {
+        var zip = try ZIPReader(try Self.fixture("sao-ke.xlsx"))
+        var parts: [(String, [UInt8])] = []
+        for name in zip.entries.keys.sorted() where name != "xl/worksheets/sheet1.xml" { parts.append((name, try zip.read(name))) }
+        let rows = 20_000
+        let filler = String(repeating: "nội dung chuyển khoản ", count: 25)
+        var sheet = #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+        // Shared strings 2–8 are the headings; style 1 is the dd/mm/yyyy date style (46347 = 2026-11-21).
+        sheet += #"<row r="1">"# + (0..<7).map { #"<c r="\#(XLSXStatementParser.columnName($0))1" t="s"><v>\#($0 + 2)</v></c>"# }.joined() + "</row>"
+        for r in 2...(rows + 1) {
+            sheet += #"<row r="\#(r)"><c r="A\#(r)" s="1"><v>46347</v></c><c r="B\#(r)" t="inlineStr"><is><t>R\#(r)</t></is></c>"#
+            sheet += #"<c r="D\#(r)"><v>\#(r)</v></c><c r="F\#(r)" t="inlineStr"><is><t>\#(filler)\#(r)</t></is></c></row>"#
+        }
+        sheet += "</sheetData></worksheet>"
+        parts.append(("xl/worksheets/sheet1.xml", Array(sheet.utf8)))
+        #expect(sheet.utf8.count > 10_000_000 && !sheet.contains("\n"))
+        let statement = try XLSXStatementParser.parse(Data(Self.storedZIP(parts)), source: "big.xlsx", mapping: try Self.mapping(), account: Self.account)
+        #expect(statement.lines.count == rows)
+        #expect(statement.lines.reduce(0) { $0 + $1.amount } == Int64((2...(rows + 1)).reduce(0, +)))
+        #expect(statement.lines.last?.position == rows + 1 && statement.lines.last?.bankReference == "R\(rows + 1)")
+        #expect(statement.lines.allSatisfy { $0.bookingDate == day("2026-11-21") })
+    }
+
+    /// A ZIP archive of stored (uncompressed) entries.
+    static func storedZIP(_ parts: [(String, [UInt8])]) -> [UInt8] {
+        func le(_ v: Int, _ n: Int) -> [UInt8] { (0..<n).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        var out: [UInt8] = [], directory: [UInt8] = []
+        for (name, data) in parts {
+            let crc = Int(ZIPReader.checksum(data)), nameBytes = Array(name.utf8), offset = out.count
+            let common = le(0, 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(crc, 4) + le(data.count, 4) + le(data.count, 4) + le(nameBytes.count, 2) + le(0, 2)
+            out += [0x50, 0x4B, 3, 4] + le(20, 2) + common + nameBytes + data
+            directory += [0x50, 0x4B, 1, 2] + le(20, 2) + le(20, 2) + common + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(offset, 4) + nameBytes
+        }
+        return out + directory + [0x50, 0x4B, 5, 6] + le(0, 2) + le(0, 2) + le(parts.count, 2) + le(parts.count, 2) + le(directory.count, 4) + le(out.count, 4) + le(0, 2)
+    }
+
     /// Offset of an entry's compressed data, found through its local header (independently of ZIPReader).
     static func localData(of name: String, in bytes: [UInt8]) -> Int? {
         let nameBytes = Array(name.utf8)
