@@ -38,6 +38,8 @@ let package = Package(
         ),
         // Pure domain: money, VAT, ledger rules. No SQL, no HTTP, no I/O (hashing only, for derived ids).
         .target(name: "FeeGateCore", dependencies: ["FeeGateCrypto"], swiftSettings: swiftSettings),
+        // System zlib (zlib1g-dev): inflate and CRC-32 for the ZIP container of .xlsx bank statements.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libqrencode (libqrencode-dev): QR symbol generation for VietQR images.
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // Tariffs as YAML data files and the quote engine (parking, bus, passes, fees, VAT by date).
@@ -85,11 +87,11 @@ let package = Package(
             name: "FeeGateSettlement",
             dependencies: ["FeeGateCore", "FeeGateStore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
-        // Bank reconciliation: statement parsers (camt.053/054, MT940, CSV with mappings), rules and the
+        // Bank reconciliation: statement parsers (camt.053/054, MT940, CSV and XLSX with mappings), rules and the
         // matching engine. Pure: no GRDB, no HTTP.
         .target(
             name: "FeeGateReconciliation",
-            dependencies: ["FeeGateCore", "FeeGateCrypto", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FeeGateCore", "FeeGateCrypto", "CZlib", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
         // The only user of Hummingbird: routes, auth, problem+json errors, DTOs.
         .target(
@@ -102,8 +104,10 @@ let package = Package(
                 "FeeGateTariffs",
                 "FeeGateVietQR",
                 "FeeGateNotifications",
+                "FeeGateReconciliation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -103,6 +103,7 @@ func buildRouter(
     let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store)).add(middleware: RateLimitMiddleware(limiter: rateLimiter))
     LedgerController(store: store).addRoutes(to: v1)
     SettlementController(settlement: settlement).addRoutes(to: v1)
+    ReconciliationController(store: store).addRoutes(to: v1)
     DocumentsController(store: store, closings: closings, exporter: taxExporter, issuer: operations?.documents).addRoutes(to: v1)
     if let operations {
         OperatorController(services: operations).addRoutes(to: v1)

@@ -13,15 +13,7 @@ import Foundation
 public enum CAMTParser {
     public static func parse(_ data: Data, source: String, format: StatementFormat) throws(ReconciliationError) -> [BankStatement] {
         let handler = Handler(format: format, source: source)
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = true
-        parser.delegate = handler
-        let ok = parser.parse()
-        if let failure = handler.failure { throw failure }
-        guard ok else {
-            let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "not well-formed XML"
-            throw .malformed(location: "\(source):\(parser.lineNumber) \(handler.pathString)", reason: "XML error: \(reason)")
-        }
+        let parser = try SAXParsing.run(data, handler: handler, processNamespaces: true) { "\(source):\($0) \(handler.pathString)" }
         // FoundationXML on Linux accepts a document that stops mid-way; elements left open mean a truncated file.
         if !handler.path.isEmpty {
             throw .malformed(
@@ -77,7 +69,7 @@ public enum CAMTParser {
         var creditDebit: String?
     }
 
-    final class Handler: NSObject, XMLParserDelegate {
+    final class Handler: NSObject, XMLParserDelegate, FailureReporting {
         let format: StatementFormat
         let source: String
         var path: [String] = []

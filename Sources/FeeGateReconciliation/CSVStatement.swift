@@ -135,85 +135,12 @@ public enum CSVStatementParser {
     public static func parse(_ data: Data, source: String, mapping: CSVMapping, account: String?) throws(ReconciliationError) -> BankStatement {
         let bytes = [UInt8](data)
         let records = try split(bytes, delimiter: mapping.delimiter, source: source)
-        func key(_ s: String) -> String { s.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
-        let required = [mapping.bookingDate, mapping.text] + [mapping.amount, mapping.debit, mapping.credit].compactMap { $0 }
-        guard let headerIndex = records.firstIndex(where: { record in
-            let set = Set(record.fields.map(key))
-            return required.allSatisfy { set.contains(key($0)) }
-        }) else {
-            throw .malformed(
-                location: source, reason: "no header row with the headings \(required.map { "\"\($0)\"" }.joined(separator: ", ")) of mapping '\(mapping.name)'")
-        }
-        let header = records[headerIndex].fields.map(key)
-        func index(_ name: String?) -> Int? { name.flatMap { n in header.firstIndex(of: key(n)) } }
-        guard let dateColumn = index(mapping.bookingDate), let textColumn = index(mapping.text) else { throw .invalid("unreachable: header checked") }
-        let valueColumn = index(mapping.valueDate), referenceColumn = index(mapping.reference), amountColumn = index(mapping.amount)
-        let debitColumn = index(mapping.debit), creditColumn = index(mapping.credit), counterpartyColumn = index(mapping.counterparty)
-        guard let pattern = CSVDates.pattern(mapping.dateFormat) else { throw .invalid("date format \(mapping.dateFormat)") }
-        let stops = mapping.stopAt.map(key)
-
-        var lines: [StatementLine] = []
-        lines.reserveCapacity(records.count - headerIndex)
-        for record in records[(headerIndex + 1)...] {
-            let fields = record.fields
-            let location = "\(source):\(record.line)"
-            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-            if let first = fields.first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(key),
-                stops.contains(where: { first.hasPrefix($0) })
-            {
-                break
-            }
-            func cell(_ i: Int?) -> String {
-                guard let i, i < fields.count else { return "" }
-                return fields[i].trimmingCharacters(in: .whitespaces)
-            }
-            guard fields.count >= header.count || fields.count > max(dateColumn, textColumn) else {
-                throw .malformed(location: location, reason: "\(fields.count) fields, the header has \(header.count)")
-            }
-            let rawDate = cell(dateColumn)
-            guard let booking = CSVDates.parse(rawDate, pattern: pattern) else {
-                throw .malformed(location: location, reason: "'\(rawDate)' in column \"\(mapping.bookingDate)\" is not a \(mapping.dateFormat) date")
-            }
-            var valueDate: BusinessDay?
-            if valueColumn != nil, !cell(valueColumn).isEmpty {
-                guard let v = CSVDates.parse(cell(valueColumn), pattern: pattern) else {
-                    throw .malformed(location: location, reason: "'\(cell(valueColumn))' in column \"\(mapping.valueDate ?? "")\" is not a \(mapping.dateFormat) date")
-                }
-                valueDate = v
-            }
-            func amount(_ raw: String, column: String) throws(ReconciliationError) -> Int64 {
-                if raw.isEmpty || raw == "-" { return 0 }
-                var text = raw
-                var negative = false
-                if text.hasPrefix("-") { negative = true; text.removeFirst() }
-                if text.hasPrefix("(") && text.hasSuffix(")") { negative = true; text = String(text.dropFirst().dropLast()) }
-                if text.hasPrefix("+") { text.removeFirst() }
-                switch BankAmount.parse(text, decimalSeparator: nil) {
-                case .success(let v): return negative ? -v : v
-                case .failure(let problem): throw .malformed(location: location, reason: "column \"\(column)\": \(problem.description)")
-                }
-            }
-            let signed: Int64
-            if let amountColumn {
-                signed = try amount(cell(amountColumn), column: mapping.amount ?? "")
-            } else {
-                let d = try amount(cell(debitColumn), column: mapping.debit ?? ""), c = try amount(cell(creditColumn), column: mapping.credit ?? "")
-                guard d >= 0, c >= 0 else { throw .malformed(location: location, reason: "debit and credit columns must not be negative") }
-                guard d == 0 || c == 0 else { throw .malformed(location: location, reason: "both the debit (\(d)) and the credit (\(c)) column are filled") }
-                signed = c - d
-            }
-            guard signed != 0 else { throw .malformed(location: location, reason: "the line has no amount") }
-            lines.append(
-                StatementLine(
-                    position: record.line, bankReference: referenceColumn == nil ? nil : cell(referenceColumn), bookingDate: booking, valueDate: valueDate,
-                    amount: signed, currency: "VND", text: cell(textColumn), counterparty: counterpartyColumn == nil ? nil : cell(counterpartyColumn)))
-        }
-        guard let account = account ?? mapping.account, !account.isEmpty else {
-            throw .invalid("\(source): a CSV export does not name its account; pass --account ACC (or set 'account' in the mapping)")
-        }
+        let rows = records.map { TabularRow(number: $0.line, cells: $0.fields.map(TabularCell.text)) }
+        // A CSV error names the file's physical line; the column is named in the reason.
+        let lines = try TabularStatement.lines(rows, mapping: mapping, source: source) { row, _ in "\(source):\(row)" }
         // A CSV export has no statement id: the file's content identifies it.
         let id = "csv:" + Digest.sha256(bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
-        return BankStatement(statementID: id, account: account, format: .csv, openingBalance: nil, closingBalance: nil, lines: lines)
+        return try TabularStatement.statement(id: id, lines: lines, source: source, mapping: mapping, account: account)
     }
 
     /// Records with the physical line each starts on. A quote left open is an error naming where it opened.

@@ -188,8 +188,11 @@ public struct ReconciliationReport: Sendable, Hashable, Codable {
 
 /// Parsing of a statement file in any supported format.
 public enum StatementReader {
-    /// Guesses the format from the content: `<?xml`/`<Document` with camt.053 or camt.054, `:20:` for MT940, else CSV.
+    /// Guesses the format from the content: `<?xml`/`<Document` with camt.053 or camt.054, `:20:` for MT940, an
+    /// Excel workbook (a ZIP archive with `xl/workbook.xml`, or an old `.xls` so that its import explains itself),
+    /// else `nil` (a CSV export cannot be told from other text).
     public static func detectFormat(_ data: Data) -> StatementFormat? {
+        if XLSXStatementParser.isCompoundFile(data) || XLSXStatementParser.isWorkbook(data) { return .xlsx }
         let head = String(decoding: data.prefix(4_096), as: UTF8.self)
         if head.contains("camt.053") || head.contains("BkToCstmrStmt") { return .camt053 }
         if head.contains("camt.054") || head.contains("BkToCstmrDbtCdtNtfctn") { return .camt054 }
@@ -197,19 +200,63 @@ public enum StatementReader {
         return nil
     }
 
+    /// The format to read `data` as: the one requested; with a mapping, XLSX for a workbook and CSV otherwise
+    /// (a CSV's text is never taken for MT940 or camt); without one, the detected format.
+    public static func format(of data: Data, requested: StatementFormat?, hasMapping: Bool) -> StatementFormat? {
+        if let requested { return requested }
+        guard hasMapping else { return detectFormat(data) }
+        return XLSXStatementParser.isCompoundFile(data) || XLSXStatementParser.isWorkbook(data) ? .xlsx : .csv
+    }
+
     /// Parses `data` (from the file named `source`) into statements; `account` overrides the file's account.
+    ///
+    /// - Parameter sheet: for XLSX, the worksheet to read (default: the first).
     public static func read(
-        _ data: Data, source: String, format: StatementFormat, mapping: CSVMapping?, account: String?
+        _ data: Data, source: String, format: StatementFormat, mapping: CSVMapping?, account: String?, sheet: String? = nil
     ) throws(ReconciliationError) -> [BankStatement] {
         var statements: [BankStatement]
         switch format {
         case .camt053, .camt054: statements = try CAMTParser.parse(data, source: source, format: format)
         case .mt940: statements = try MT940Parser.parse(data, source: source)
-        case .csv:
-            guard let mapping else { throw .invalid("a CSV statement needs --mapping FILE (see Config/reconciliation/mappings/)") }
-            statements = [try CSVStatementParser.parse(data, source: source, mapping: mapping, account: account)]
+        case .csv, .xlsx:
+            guard let mapping else {
+                throw .invalid("a \(format == .csv ? "CSV" : "spreadsheet") statement needs a column mapping (--mapping; see Config/reconciliation/mappings/)")
+            }
+            statements = [
+                format == .csv
+                    ? try CSVStatementParser.parse(data, source: source, mapping: mapping, account: account)
+                    : try XLSXStatementParser.parse(data, source: source, mapping: mapping, account: account, sheet: sheet)
+            ]
         }
         if let account { for i in statements.indices { statements[i].account = account } }
         return statements
+    }
+}
+
+/// The directory of named column mappings: `Config/reconciliation/mappings`, or `$FEEGATE_RECONCILIATION_MAPPINGS`.
+public struct MappingDirectory: Sendable, Hashable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    /// `$FEEGATE_RECONCILIATION_MAPPINGS`, else `./Config/reconciliation/mappings`.
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> MappingDirectory {
+        MappingDirectory(path: environment["FEEGATE_RECONCILIATION_MAPPINGS"].flatMap { $0.isEmpty ? nil : $0 } ?? "./Config/reconciliation/mappings")
+    }
+
+    /// The mapping `<name>.yaml` of this directory. Only a plain name is accepted (letters, digits, `-`, `_`),
+    /// so a name from a request can never reach a file outside the directory.
+    public func mapping(named name: String) throws(ReconciliationError) -> CSVMapping {
+        guard !name.isEmpty, name.count <= 64, name.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) || $0 == 45 || $0 == 95 }),
+            name.first != "-"
+        else {
+            throw .invalid("'\(name)' is not a mapping name: use the name of a shipped mapping (letters, digits, '-', '_'), such as debit-credit or signed-amount")
+        }
+        let file = "\(path)/\(name).yaml"
+        guard FileManager.default.fileExists(atPath: file) else {
+            let known = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+            throw .invalid("no mapping named '\(name)' (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+        }
+        return try CSVMapping.load(path: file)
     }
 }

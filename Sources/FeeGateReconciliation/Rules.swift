@@ -120,6 +120,22 @@ public struct RuleSet: Sendable, Hashable {
         return try parse(yaml: text, file: path)
     }
 
+    /// The rules a run uses, with their text as stored with the run: `path`, else `$FEEGATE_RECONCILIATION_RULES`,
+    /// else `./Config/reconciliation/rules.yaml` when present, else ``standard`` ("built-in rules").
+    public static func resolve(
+        path: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ReconciliationError) -> (rules: RuleSet, text: String) {
+        let fromEnvironment = environment["FEEGATE_RECONCILIATION_RULES"].flatMap { $0.isEmpty ? nil : $0 }
+        let shipped = "./Config/reconciliation/rules.yaml"
+        guard let chosen = path ?? fromEnvironment ?? (FileManager.default.fileExists(atPath: shipped) ? shipped : nil) else {
+            return (standard, "built-in rules")
+        }
+        guard let data = FileManager.default.contents(atPath: chosen), let text = String(data: data, encoding: .utf8) else {
+            throw .invalidConfiguration(file: chosen, reason: "cannot read the rules file")
+        }
+        return (try parse(yaml: text, file: chosen), text)
+    }
+
     public static func parse(yaml: String, file: String) throws(ReconciliationError) -> RuleSet {
         let node: Any?
         do { node = try Yams.load(yaml: yaml) } catch { throw .invalidConfiguration(file: file, reason: "not YAML: \(error)") }

@@ -11,6 +11,12 @@ public enum StatementFormat: String, Sendable, CaseIterable, Codable {
     case mt940
     /// A bank's CSV export, read with a column-mapping file.
     case csv
+    /// A bank's Excel export (`.xlsx`), read with the same column-mapping file as its CSV export. Imported
+    /// statements record it as `csv` (a tabular export read with a mapping; see ``XLSXStatementParser``).
+    case xlsx
+
+    /// Whether the format is a tabular export that needs a column mapping.
+    public var needsMapping: Bool { self == .csv || self == .xlsx }
 }
 
 /// One booked movement on the bank account, as the bank reported it.

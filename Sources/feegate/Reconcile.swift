@@ -46,21 +46,24 @@ extension FeeGate {
 
         struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Import a bank statement (camt.053, camt.054, MT940 or CSV); re-importing the same statement changes nothing.",
+                abstract: "Import a bank statement (camt.053, camt.054, MT940, CSV or XLSX); re-importing the same statement changes nothing.",
                 discussion: """
                     The whole file is imported in one transaction, or nothing is: a malformed file stops with the line
-                    (CSV, MT940) or the element path (camt) at fault. CSV files need a column mapping: a file, or the
-                    name of one in Config/reconciliation/mappings (debit-credit, signed-amount).
+                    (CSV, MT940), the sheet and cell (XLSX) or the element path (camt) at fault. CSV and Excel (.xlsx)
+                    exports need a column mapping: a file, or the name of one in Config/reconciliation/mappings
+                    (debit-credit, signed-amount); the same mapping reads a bank's CSV and XLSX exports.
 
                     Examples:
                       feegate reconcile import camt053-2026-11-21.xml
                       feegate reconcile import MT940_20261121.sta --format mt940
                       feegate reconcile import sao-ke.csv --mapping debit-credit --account 0011001234567
+                      feegate reconcile import sao-ke.xlsx --mapping debit-credit --account 0011001234567 [--sheet "Sao kê"]
                     """)
             @Argument(help: "The statement file.") var file: String
-            @Option(help: "camt053, camt054, mt940 or csv (default: detected from the content; csv with --mapping).") var format: StatementFormat?
-            @Option(help: ArgumentHelp("CSV column mapping: a YAML file or a name in Config/reconciliation/mappings.", valueName: "mapping"))
+            @Option(help: "camt053, camt054, mt940, csv or xlsx (default: detected from the content; csv with --mapping).") var format: StatementFormat?
+            @Option(help: ArgumentHelp("CSV/XLSX column mapping: a YAML file or a name in Config/reconciliation/mappings.", valueName: "mapping"))
             var mapping: String?
+            @Option(help: ArgumentHelp("XLSX: the worksheet to read (default: the first).", valueName: "name")) var sheet: String?
             @Option(help: ArgumentHelp("The bank account the statement is for (overrides the file's; required for CSV without one).", valueName: "account"))
             var account: String?
             @OptionGroup var userOptions: UserOptions
@@ -69,13 +72,11 @@ extension FeeGate {
             func run() async throws {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
                 let source = URL(fileURLWithPath: file).lastPathComponent
-                var chosen = format
-                if chosen == nil { chosen = mapping != nil ? .csv : StatementReader.detectFormat(data) }
-                guard let chosen else {
+                guard let chosen = StatementReader.format(of: data, requested: format, hasMapping: mapping != nil) else {
                     throw CLIError("\(file): cannot tell the format; pass --format camt053|camt054|mt940, or --mapping M for a CSV export")
                 }
-                let csvMapping = try chosen == .csv ? Reconcile.loadMapping(mapping) : nil
-                let statements = try StatementReader.read(data, source: source, format: chosen, mapping: csvMapping, account: account)
+                let tableMapping = try chosen.needsMapping ? Reconcile.loadMapping(mapping) : nil
+                let statements = try StatementReader.read(data, source: source, format: chosen, mapping: tableMapping, account: account, sheet: sheet)
                 let results = try await database.open().importStatements(statements, source: source, importedBy: userOptions.resolved)
                 for r in results {
                     print(
@@ -86,13 +87,11 @@ extension FeeGate {
             }
         }
 
+        /// A mapping file, or the name of one in the mapping directory.
         static func loadMapping(_ name: String?) throws -> CSVMapping {
-            guard let name else { throw CLIError("a CSV statement needs --mapping FILE or a name in Config/reconciliation/mappings (debit-credit, signed-amount)") }
+            guard let name else { throw CLIError("a CSV or XLSX statement needs --mapping FILE or a name in Config/reconciliation/mappings (debit-credit, signed-amount)") }
             if FileManager.default.fileExists(atPath: name) { return try CSVMapping.load(path: name) }
-            let directory = ProcessInfo.processInfo.environment["FEEGATE_RECONCILIATION_MAPPINGS"] ?? "./Config/reconciliation/mappings"
-            let path = "\(directory)/\(name).yaml"
-            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no mapping file \(name) (looked for \(name) and \(path))") }
-            return try CSVMapping.load(path: path)
+            return try MappingDirectory.standard().mapping(named: name)
         }
 
         // MARK: run
@@ -134,47 +133,17 @@ extension FeeGate {
                     throw CLIError("dates are YYYY-MM-DD calendar days")
                 }
                 guard first <= last else { throw CLIError("--from \(first) is after --to \(last)") }
-                let (ruleSet, rulesText) = try Reconcile.loadRules(rules)
+                let (ruleSet, rulesText) = try RuleSet.resolve(path: rules)
                 let store = try database.open()
-                let started = store.now()
                 let clock = ContinuousClock.now
                 let progress = RunProgress()
-                progress.phase("loading bank lines")
-                let bank = try await store.reconciliationBankLines(from: first, to: last)
-                progress.phase("loading ledger items")
-                let ledger = try await store.reconciliationLedgerItems(from: first.adding(days: -ruleSet.lookbackDays), to: last)
-                progress.phase("matching \(bank.count) bank lines against \(ledger.count) ledger items")
-                let report: @Sendable (Int, Int) -> Void = { done, total in progress.step(done, total) }
-                let onProgress = bank.count >= 50_000 ? report : nil
-                let rows = Matcher(rules: ruleSet).run(bank: bank, ledger: ledger, reportLedgerFrom: first, progress: onProgress)
-                var result = ReconciliationReport(run: nil, from: first, to: last, dryRun: dryRun, rules: rulesText, rows: rows, bank: bank, ledger: ledger)
-                let resolutions = try await store.reconciliationResolutions()
-                if !resolutions.isEmpty {
-                    for i in result.lines.indices {
-                        let line = result.lines[i]
-                        if let item = line.item, let r = resolutions[item] ?? line.ledgerKey.flatMap({ resolutions[$0] }) {
-                            result.lines[i].resolution = "\(r.action) by \(r.resolvedBy): \(r.note) (transfer \(r.transferID.lowercasedString))"
-                        }
-                    }
-                }
-                let lines = result.lines
-                if !dryRun {
-                    progress.phase("storing \(lines.count) result lines")
-                    result.run = try await store.recordReconciliationRun(
-                        from: first, to: last, rules: rulesText, runBy: userOptions.resolved, startedAt: started, lines: lines)
-                }
+                let result = try await store.runReconciliation(
+                    from: first, to: last, rules: ruleSet, rulesText: rulesText, dryRun: dryRun, runBy: userOptions.resolved,
+                    progress: ReconciliationProgress(phase: { progress.phase($0) }, step: { progress.step($0, $1) }))
                 progress.phase("done in \((ContinuousClock.now - clock).formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))", last: true)
                 try Reconcile.printReport(result, output: output)
                 if !result.allMatched { throw ExitCode(2) }
             }
-        }
-
-        static func loadRules(_ path: String?) throws -> (RuleSet, String) {
-            let environment = ProcessInfo.processInfo.environment["FEEGATE_RECONCILIATION_RULES"].flatMap { $0.isEmpty ? nil : $0 }
-            let chosen = path ?? environment ?? (FileManager.default.fileExists(atPath: "./Config/reconciliation/rules.yaml") ? "./Config/reconciliation/rules.yaml" : nil)
-            guard let chosen else { return (RuleSet.standard, "built-in rules") }
-            guard let text = try? String(contentsOfFile: chosen, encoding: .utf8) else { throw CLIError("cannot read the rules file \(chosen)") }
-            return (try RuleSet.parse(yaml: text, file: chosen), text)
         }
 
         /// Progress on standard error, so a long run never looks frozen and stdout stays clean for --json/--csv.
@@ -256,29 +225,12 @@ extension FeeGate {
 
             func run() async throws {
                 guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CLIError("--note must say why") }
-                let store = try database.open()
-                let item = Int64(line).map { "line:\($0)" } ?? line
-                guard let (run, rows) = try await store.latestReconciliationRows(item: item), let first = rows.first else {
-                    throw CLIError("\(line) is in no stored reconciliation run; run `feegate reconcile run` first")
-                }
-                guard first.status.isDifference else {
-                    throw CLIError("\(line) is \(first.status.rawValue) in run \(run): only amount_mismatch, unmatched_bank and unmatched_ledger need a resolution")
-                }
-                guard let bankAccount = account ?? rows.compactMap(\.account).first else {
-                    throw CLIError("\(line) has no bank line: pass --account with the bank account the money should have moved on")
-                }
-                var items: [String] = []
-                for r in rows { if let i = r.item, !items.contains(i) { items.append(i) }; if let k = r.ledgerKey, !items.contains(k) { items.append(k) } }
-                let difference = first.difference
                 let user = userOptions.resolved
-                let plan = try ResolutionPosting.plan(
-                    items: items, account: bankAccount, difference: difference, action: action, reference: "reconciliation \(item) \(action.rawValue) by \(user): \(note)")
-                let resolution = try await store.recordReconciliationResolution(
-                    items: items, run: run, status: first.status.rawValue, action: action.rawValue, amount: difference, note: note, resolvedBy: user,
-                    accounts: plan.accounts, transfer: plan.transfer)
+                let outcome = try await database.open().resolveReconciliation(line: line, action: action, note: note, account: account, user: user)
+                let r = outcome.resolution
                 Swift.print(
-                    "resolved \(items.joined(separator: ", ")) (\(first.status.rawValue), difference \(Output.vnd(difference)) VND) as \(action.rawValue) by \(user)")
-                Swift.print("transfer \(resolution.transferID.lowercasedString): \(plan.accounts[difference > 0 ? 0 : 1]) → \(plan.accounts[difference > 0 ? 1 : 0]), \(Output.vnd(abs(difference))) VND")
+                    "\(outcome.replayed ? "already resolved" : "resolved") \(r.items.joined(separator: ", ")) (\(outcome.status.rawValue), difference \(Output.vnd(outcome.difference)) VND) as \(r.action) by \(r.resolvedBy)")
+                Swift.print("transfer \(r.transferID.lowercasedString): \(outcome.debit) → \(outcome.credit), \(Output.vnd(abs(outcome.difference))) VND")
             }
         }
 

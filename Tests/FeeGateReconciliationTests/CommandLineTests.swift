@@ -102,4 +102,30 @@ struct ReconcileCommandLineTests {
         let none = try feegate(["reconcile", "report", "--date", "2026-11-21", "--db", db])
         #expect(none.status != 0 && none.stderr.contains("no stored reconciliation run"), "a dry run stores nothing")
     }
+
+    /// An Excel export imported directly with the CSV mapping, into the database of the other tests.
+    @Test func xlsxImportWithAShippedMapping() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("xlsx.sqlite")
+        _ = try await ReconciliationWorld.make(path: db)
+        let fixtures = Generator.fixtures.path
+        let account = ["--account", ReconciliationWorld.account, "--db", db]
+        let ok = try feegate(["reconcile", "import", "\(fixtures)/sao-ke.xlsx", "--mapping", "debit-credit"] + account)
+        #expect(ok.status == 0 && ok.stdout.contains("imported statement xlsx:") && ok.stdout.contains(": 4 lines"), "\(ok.output)")
+        // The same statement saved in the 1904 date system: the same cells, so already imported.
+        let again = try feegate(["reconcile", "import", "\(fixtures)/sao-ke-1904.xlsx", "--format", "xlsx", "--mapping", "debit-credit"] + account)
+        #expect(again.status == 0 && again.stdout.contains("already imported"), "\(again.output)")
+        let bad = try feegate(["reconcile", "import", "\(fixtures)/bad-date.xlsx", "--mapping", "debit-credit"] + account)
+        #expect(bad.status != 0 && bad.stderr.contains("bad-date.xlsx Sheet1!A14: '31/11/2026'") && bad.stderr.contains("nothing was imported"), "\(bad.output)")
+        try Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504)).write(to: URL(fileURLWithPath: dir.path("old.xls")))
+        let old = try feegate(["reconcile", "import", dir.path("old.xls"), "--mapping", "debit-credit"] + account)
+        #expect(old.status != 0 && old.stderr.contains("Excel 97–2003 workbook (.xls)"), "\(old.output)")
+
+        let dry = try feegate(["reconcile", "run", "--date", "2026-11-21", "--dry-run", "--json", "--db", db])
+        let report = try JSONDecoder().decode(ReconciliationReport.self, from: Data(dry.stdout.utf8))
+        let byReference = Dictionary(uniqueKeysWithValues: report.lines.compactMap { l in l.bankReference.map { ($0, l) } })
+        #expect(byReference["VCB-1"]?.status == .matched && byReference["VCB-1"]?.ledgerKey == "intent:FG7K3M9X5")
+        #expect(byReference["VCB-2"]?.status == .amountMismatch && byReference["VCB-2"]?.difference == 40_000 - 45_000)
+        #expect(byReference["VCB-7"]?.status == .unmatchedBank && byReference["VCB-7"]?.bankAmount == 99_000)
+    }
 }

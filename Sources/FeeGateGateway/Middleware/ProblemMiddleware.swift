@@ -1,4 +1,5 @@
 import FeeGateOperations
+import FeeGateReconciliation
 import FeeGateSettlement
 import Foundation
 import FeeGateStore
@@ -25,6 +26,8 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             throw Self.problem(for: error)
         } catch let error as SettlementError {
+            throw Self.problem(for: error)
+        } catch let error as ReconciliationError {
             throw Self.problem(for: error)
         } catch let error as PaymentPostingFailed {
             context.logger.error("payment posting failed", metadata: ["error": "\(error)"])
@@ -68,6 +71,19 @@ struct ProblemMiddleware: RouterMiddleware {
         case .invalidDate:
             return Problem(status: .badRequest, code: "invalid_field", detail: error.description, errors: [.init(pointer: "/date", detail: error.description)])
         case .invalidConfiguration:
+            return Problem(status: .serviceUnavailable, code: "unavailable", detail: error.description)
+        }
+    }
+
+    static func problem(for error: ReconciliationError) -> Problem {
+        switch error {
+        case .malformed(let location, _):
+            // The location (file:line, sheet!cell or element path) is also a field of its own, for clients to show.
+            return Problem(status: .unprocessableContent, code: "malformed_statement", detail: error.description, extra: ["location": location])
+        case .invalid:
+            return Problem(status: .unprocessableContent, code: "invalid", detail: error.description)
+        case .invalidConfiguration:
+            // A server-side mapping or rules file is wrong: not the client's doing.
             return Problem(status: .serviceUnavailable, code: "unavailable", detail: error.description)
         }
     }
