@@ -596,6 +596,83 @@ spec["paths"]["/v1/settlements"] = {"get": {
                                                                                     "assigned_day": {"type": "string"}}}}}}}}},
                   **errors("400", "401", "403", "422", "503")}}}
 
+# Reconciliation (finance and admin): the same import, run, report and resolve as `feegate reconcile`.
+spec["tags"].append({"name": "reconciliation", "description": "Bank statements against the ledger (finance and admin keys)."})
+day_q = lambda name, description: {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+recon_line = {"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "string", "enum": ["matched", "amount_mismatch", "duplicate", "unmatched_bank", "unmatched_ledger", "late"]},
+    "bank_line_id": i64, "account": {"type": "string"}, "booking_date": {"type": "string"}, "bank_amount": i64,
+    "bank_reference": {"type": "string"}, "text": {"type": "string"}, "ledger_key": {"type": "string"}, "ledger_kind": {"type": "string"},
+    "ledger_date": {"type": "string"}, "ledger_amount": i64, "reference": {"type": "string"}, "group": i64, "rule": {"type": "string"},
+    "difference": {**i64, "description": "bank − ledger, VND."}, "detail": {"type": "string"}, "resolution": {}}}
+recon_report = {"type": "object", "required": ["from", "to", "summary", "lines"], "properties": {
+    "run": {"type": ["integer", "null"], "format": "int64", "description": "The stored run's number; null for a dry run."},
+    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}, "dry_run": {"type": "boolean"},
+    "rules": {"type": "string"}, "summary": {"type": "array", "items": {"type": "object"}}, "lines": {"type": "array", "items": recon_line}}}
+spec["paths"].update({
+    "/v1/reconciliation/statements": {"post": {
+        "tags": ["reconciliation"], "operationId": "importStatement",
+        "summary": "Import a bank statement file (camt.053/054, MT940, CSV or XLSX; ≤ 256 MiB) in one transaction.",
+        "description": "The raw file is the body. A malformed file imports nothing and the problem names its `location` (line, sheet!cell or "
+                       "element path). The same statement again changes nothing (200 `already_imported`); the same id with other content is a 409.",
+        "parameters": [
+            {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["camt053", "camt054", "mt940", "csv", "xlsx"]},
+             "description": "Default: detected from the content (CSV when only `mapping` is given)."},
+            {"name": "mapping", "in": "query", "required": False, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+             "description": "Name of a shipped column mapping (CSV and XLSX), never a path: `debit-credit`, `signed-amount`."},
+            {"name": "account", "in": "query", "required": False, "schema": {"type": "string"}, "description": "The bank account (overrides the file's)."},
+            {"name": "source", "in": "query", "required": False, "schema": {"type": "string"}, "description": "File name recorded with the import."},
+            {"name": "sheet", "in": "query", "required": False, "schema": {"type": "string"}, "description": "XLSX worksheet (default: the first)."}],
+        "requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {
+            "201": {"description": "Imported.", "content": {"application/json": {"schema": {"type": "object", "required": ["format", "source", "result", "statements"],
+                "properties": {"format": {"type": "string"}, "source": {"type": "string"}, "result": {"type": "string", "enum": ["imported", "already_imported"]},
+                               "statements": {"type": "array", "items": {"type": "object", "required": ["seq", "statement_id", "account", "line_count", "already_imported"],
+                                   "properties": {"seq": i64, "statement_id": {"type": "string"}, "account": {"type": "string"}, "line_count": i64,
+                                                  "already_imported": {"type": "boolean"}}}}}}}}},
+            "200": {"description": "Every statement of the file was imported before: nothing changed.", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "409": problem_response("A statement with this id was imported with other content."),
+            "413": problem_response("Statement larger than 256 MiB."),
+            **errors("400", "401", "403", "422", "503")}}},
+    "/v1/reconciliation/runs": {"post": {
+        "tags": ["reconciliation"], "operationId": "runReconciliation",
+        "summary": "Match the bank lines of a day (or range) against the ledger and store the result.",
+        "requestBody": body({"type": "object", "additionalProperties": False, "properties": {
+            "date": {"type": "string", "format": "date"}, "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+            "dry_run": {"type": "boolean", "description": "Match and report, store nothing."}}}),
+        "responses": {"201": {"description": "The stored run's report.", "content": {"application/json": {"schema": recon_report}}},
+                      "200": {"description": "A dry run's report (nothing stored).", "content": {"application/json": {"schema": recon_report}}},
+                      **errors("400", "401", "403", "422", "503")}}},
+    "/v1/reconciliation/reports": {"get": {
+        "tags": ["reconciliation"], "operationId": "getReconciliationReport",
+        "summary": "A stored run's report, exactly as it was: the latest run covering `date`, or run `run`.",
+        "parameters": [day_q("date", "YYYY-MM-DD: the latest run covering it."), day_q("run", "A run number."),
+                       {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "csv"]},
+                        "description": "`csv` (or `Accept: text/csv`) for the CSV `feegate reconcile report --csv` prints."}],
+        "responses": {"200": {"description": "The report.", "content": {"application/json": {"schema": recon_report}, "text/csv": {"schema": {"type": "string"}}}},
+                      "404": problem_response("No run covers the day, or no such run."), **errors("400", "401", "403", "422", "503")}}},
+    "/v1/reconciliation/lines/{line}/resolution": {"post": {
+        "tags": ["reconciliation"], "operationId": "resolveReconciliationLine",
+        "summary": "Settle a line's difference with one ledger transfer (refund, accept or write-off), once.",
+        "description": "The same body again returns the recorded resolution (200, `Idempotent-Replayed: true`); another action or note is a 409.",
+        "parameters": [{"name": "line", "in": "path", "required": True, "schema": {"type": "string"},
+                        "description": "The bank line id from the report, or the ledger key of an `unmatched_ledger` item."}],
+        "requestBody": body({"type": "object", "additionalProperties": False, "required": ["as", "note"], "properties": {
+            "as": {"type": "string", "enum": ["refund", "accept", "write-off"]}, "note": {"type": "string", "minLength": 1, "maxLength": 1000},
+            "account": {"type": "string", "description": "The bank account, for a ledger item no bank line names."}}}),
+        "responses": {
+            "201": created({"type": "object", "required": ["seq", "run", "status", "items", "action", "note", "resolved_by", "difference", "transfer_id",
+                                                            "debit_account", "credit_account", "at"],
+                            "properties": {"seq": i64, "run": i64, "status": {"type": "string"}, "items": {"type": "array", "items": {"type": "string"}},
+                                           "action": {"type": "string"}, "note": {"type": "string"}, "resolved_by": {"type": "string"},
+                                           "difference": i64, "transfer_id": uuid, "debit_account": {"type": "string"},
+                                           "credit_account": {"type": "string"}, "at": i64}}, "The resolution and its transfer."),
+            "200": {"description": "The same resolution again (nothing posted).", "headers": replayed, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "404": problem_response("No such line in any run."),
+            "409": problem_response("Already resolved differently, or the line needs no resolution."),
+            **errors("400", "401", "403", "422", "503")}}},
+})
+
 # Every authenticated endpoint may answer 429 (per-key rate limit).
 for path, operations in spec["paths"].items():
     if path.startswith("/v1/"):
