@@ -47,6 +47,8 @@ public struct OperatorServices: Sendable {
     let payments: (any PaymentIntentIssuer)?
     public let documents: DocumentIssuer?
     let now: @Sendable () -> Int64
+    /// A capped token's taps, one at a time (by token hash): its fare depends on what it paid today.
+    let cappedTaps = KeyedSerialization<[UInt8]>()
 
     /// - Parameters:
     ///   - tokenKey: secret for the keyed hashes of token values (card numbers, CCCD): at least 32 bytes.

@@ -131,11 +131,22 @@ extension OperatorServices {
                 throw OperationsError.tariff(error, field: "route")
             }
         }
-        var q = try quote(paidToday: nil)
-        let serviceDay = q.serviceDay?.description ?? day
-        if q.dailyCap != nil {
-            q = try quote(paidToday: try await store.paidToday(tokenHash: tokenHash, serviceDay: serviceDay))
+        let uncapped = try quote(paidToday: nil)
+        let serviceDay = uncapped.serviceDay?.description ?? day
+        guard uncapped.dailyCap != nil else {
+            return try await record(tap: request, operatorCode: operatorCode, hash: hash, tokenHash: tokenHash, lookup: lookup, quote: uncapped, serviceDay: serviceDay)
         }
+        // The fare depends on what the token paid today: two taps of one card must not both read that before either
+        // posts (both would be priced under the cap). So a capped token's taps read, price and commit one at a time.
+        return try await cappedTaps.run(tokenHash) {
+            let q = try quote(paidToday: try await store.paidToday(tokenHash: tokenHash, serviceDay: serviceDay))
+            return try await record(tap: request, operatorCode: operatorCode, hash: hash, tokenHash: tokenHash, lookup: lookup, quote: q, serviceDay: serviceDay)
+        }
+    }
+
+    /// Posts a priced tap and records it with its ticket (one transaction, one fsync).
+    private func record(tap request: TapRequest, operatorCode: String, hash: [UInt8], tokenHash: [UInt8], lookup: TapLookup, quote q: Quote,
+                        serviceDay: String) async throws -> OperationResponse {
         var fare = q.amount.vnd, fundedBy = q.fundedBy, category = q.category
         if fare > 0, lookup.holdsPass {
             fare = 0

@@ -279,6 +279,29 @@ struct OperatorAPITests {
         }
     }
 
+    /// Twelve taps of one bank card sent at once (route 86: 15,000 VND, daily cap 30,000): the card pays the cap and
+    /// not a đồng more, whatever order they commit in — a capped card's taps are priced one at a time.
+    @Test func concurrentTapsOfOneCappedCardPayTheCapOnce() async throws {
+        let f = try await Fixture.make()
+        try await f.app(operations: try f.operations()).test(.router) { client in
+            let fares = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for n in 0..<12 {
+                    group.addTask {
+                        let reply = try await client.call(.post, "/v1/transit/taps", key: f.bus, body: """
+                            {"id":"\(UUID().uuidString)","token":{"type":"bank_card","value":"4111-RACE"},"route":"86","vehicle":"29B","validator_id":"V-\(n)","at":"2026-11-21T07:30:\(10 + n)+07:00"}
+                            """)
+                        return reply.status == .created ? reply.json["fare"] as? Int : nil
+                    }
+                }
+                var all: [Int?] = []
+                for try await fare in group { all.append(fare) }
+                return all
+            }
+            #expect(fares.compactMap { $0 }.count == 12, "every tap is recorded: \(fares)")
+            #expect(fares.compactMap { $0 }.sorted(by: >) == [15_000, 15_000] + Array(repeating: 0, count: 10), "\(fares)")
+        }
+    }
+
     @Test func publicFeesComeFromTheSchedule() async throws {
         let f = try await Fixture.make()
         _ = try await f.store.addOperator(code: "HN-FEES-01", name: "Công an HN", taxCode: "0100100001", kind: .fees, mttPrefix: nil, invoiceSeries: nil)
