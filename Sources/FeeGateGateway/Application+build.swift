@@ -26,6 +26,9 @@ public struct GatewayConfiguration: Sendable {
     /// Called once a payment intent becomes fully paid, after its postings are durable: the seam
     /// where e-invoicing (#6) issues the invoice. Must be idempotent by intent id.
     public var onIntentPaid: IntentPaidHandler = { _ in }
+    /// Run by the payment recovery service after each pass: finishes what ``onIntentPaid`` did not (an invoice missing
+    /// after a crash); returns how many it finished. Must be idempotent.
+    public var catchUpPaidIntents: @Sendable () async throws -> Int = { 0 }
     /// How often stored-but-unprocessed payment notifications (after a crash) are processed.
     public var paymentRecoveryInterval: Duration = .seconds(10)
     /// Daily closings of the operators with document profiles; `nil` closes nothing automatically.
@@ -78,7 +81,7 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(PendingExpiryService(store: store, interval: configuration.pendingExpiryInterval, logger: logger))
-    app.addServices(PaymentRecoveryService(processor: processor, interval: configuration.paymentRecoveryInterval, logger: logger))
+    app.addServices(PaymentRecoveryService(processor: processor, catchUp: configuration.catchUpPaidIntents, interval: configuration.paymentRecoveryInterval, logger: logger))
     if let closings = configuration.closings, let interval = configuration.closingInterval {
         app.addServices(DailyClosingService(closings: closings, interval: interval, logger: logger))
     }

@@ -135,9 +135,23 @@ public struct DailyClosings: Sendable {
     /// How a closing counts a stored document: its per-rate amounts as recorded at issue (no XML parsing, so a
     /// day of hundreds of thousands of documents closes in seconds), or recomputed from its XML for documents
     /// issued before they were recorded. `feegate verify` checks the recorded amounts against the XML.
+    ///
+    /// Recorded amounts must add up to the document's total and VAT (both covered by the document chain), and only a
+    /// fee receipt may have none: anything else stops the closing with the document named, rather than sign a closing
+    /// that contradicts itself.
     static func entry(_ d: IssuedDocument, late: Bool) throws -> ClosingEntry {
         let rates: [RateSummary]
-        if let text = d.rates, let recorded = RateSummary.list(storageText: text) {
+        if let text = d.rates {
+            guard let recorded = RateSummary.list(storageText: text) else {
+                throw OperationsError.invalid(field: "document", message: "stored document seq \(d.seq) has malformed per-rate amounts '\(text)'; run feegate verify")
+            }
+            let before = recorded.reduce(Int64(0)) { $0 + $1.amountBeforeVAT.vnd }, vat = recorded.reduce(Int64(0)) { $0 + $1.vat.vnd }
+            let consistent = recorded.isEmpty ? d.kind == "fee_receipt" : before + vat == d.total && vat == d.vat
+            guard consistent else {
+                throw OperationsError.invalid(
+                    field: "document",
+                    message: "stored document seq \(d.seq): its per-rate amounts '\(text)' do not add up to its total \(d.total) and VAT \(d.vat); run feegate verify")
+            }
             rates = recorded
         } else {
             do { rates = try InvoiceVerifier.verify(d.xml).rateSummaries } catch {

@@ -210,8 +210,18 @@ public struct DocumentIssuer: Sendable {
 
     /// Anything that fails while drafting or rendering names the sale; the store's own errors (numbering,
     /// conflicts) and the operations' pass as they are.
+    /// The signing key's own faults (tax code, validity, crypto) are the gateway's, not the request's: unavailable
+    /// (503, the client retries later) rather than invalid input.
     static func failure(_ error: any Error, source: String) -> any Error {
         if error is StoreError || error is OperationsError { return error }
+        if let signing = error as? InvoiceSigningError {
+            switch signing {
+            case .taxCodeMismatch, .certificateNotValid, .crypto:
+                return OperationsError.unavailable("cannot sign the document for \(source): \(signing); check the operator's key in the documents configuration")
+            default:
+                break  // the document itself (or a verification-only case): invalid input
+            }
+        }
         return OperationsError.invalid(field: "document", message: "cannot issue the document for \(source): \(error)")
     }
 

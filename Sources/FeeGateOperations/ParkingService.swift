@@ -177,7 +177,11 @@ extension OperatorServices {
         guard let (session, stop) = try await store.parkingSession(id: request.sessionID), session.operatorCode == operatorCode else {
             throw OperationsError.notFound("parking session \(request.sessionID.lowercasedString) not found")
         }
-        if stop != nil { throw OperationsError.conflict("session \(session.id.lowercasedString) is already stopped") }
+        if stop != nil {
+            // An identical request that committed since the first check answers with its stored response.
+            if let replay = try await replay(operationID, hash: hash, conflict: conflict) { return replay }
+            throw OperationsError.conflict("session \(session.id.lowercasedString) is already stopped")
+        }
         guard request.endedAt > session.startedAt else {
             throw OperationsError.invalid(field: "ended_at", message: "ended_at \(Self.at(request.endedAt)) is not after started_at \(Self.at(session.startedAt))")
         }
@@ -214,9 +218,12 @@ extension OperatorServices {
         case "qr":
             guard let payments else { throw OperationsError.unavailable("bank QR payments are not configured on this gateway (see README, Payments)") }
             // The intent holds no money yet: its payment posts when the bank notifies, and its invoice is issued then.
+            // A retry after the first attempt made the intent but failed to record the stop keeps that intent's expiry,
+            // so the intent service sees the same request (not a conflicting one) and returns the same intent.
+            let expiresAt = try await store.paymentIntent(id: session.id).map { $0.intent.expiresAt / 1_000_000_000 } ?? now() + 15 * 60
             intent = try await payments.issueIntent(
                 id: session.id, operatorCode: operatorCode, amount: quote.amount, vatRate: quote.vatRate, code: .parkingFee,
-                purpose: "Phi gui xe \(session.plate)", expiresAt: now() + 15 * 60)
+                purpose: "Phi gui xe \(session.plate)", expiresAt: expiresAt)
             status = "awaiting_payment"
             plan = nil
         default:
@@ -273,6 +280,17 @@ extension OperatorServices {
                   lineName: "Dịch vụ trông giữ xe \(session.plate), \(session.zone), \(Self.at(session.startedAt)) – \(Self.at(stop.endedAt))",
                   price: price, rate: rate, paymentMethod: "qr", funder: nil),
             kind: .cashRegisterInvoice)
+    }
+
+    /// Issues the invoices of QR-paid stops whose invoice step did not complete after their payment (a crash between
+    /// the payment's commit and the invoice, a signing fault since mended): stops of the last `days` days, at most
+    /// `limit` per call. Run periodically by the server; idempotent (one document per session). Returns how many.
+    public func invoicePaidQRStops(days: Int64 = 7, limit: Int = 100) async throws -> Int {
+        guard let documents else { return 0 }
+        let since = (now() - days * VietnamCalendar.secondsPerDay) * 1_000_000_000
+        let due = try await store.paidQRStopsWithoutDocument(operatorCodes: documents.profiles.keys.sorted(), since: since, limit: limit)
+        for stop in due { try await parkingIntentPaid(sessionID: stop.sessionID, price: Money(stop.amount), rate: stop.rate) }
+        return due.count
     }
 
     /// A page of sessions; the cursor is the last (started_at, id) seen.

@@ -103,6 +103,7 @@ extension FeeGate {
                     logger.error("invoice for a paid QR intent failed", metadata: ["feegate.intent_id": "\(paid.intent.id)", "error": "\(error)"])
                 }
             }
+            configuration.catchUpPaidIntents = { try await operations?.invoicePaidQRStops() ?? 0 }
             configuration.host = host ?? environment["FEEGATE_HOST"] ?? "127.0.0.1"
             if let port = port ?? environment["FEEGATE_PORT"].flatMap(Int.init) { configuration.port = port }
             if let rate = rateLimit ?? environment["FEEGATE_RATE_LIMIT"].flatMap(Int.init) {

@@ -240,6 +240,16 @@ struct ClosingsAndExportTests {
         let problems = try await FiscalAudit(store: w.store, trustedCAs: trusted).run().problems
         #expect(problems.contains { $0.contains("document seq 2") && $0.contains("stored per-rate amounts '8%=111112+8888' differ from the XML's '8%=111111+8889'") },
                 "\(problems)")
+        // A closing refuses recorded amounts that do not add up to the document's total (covered by the chain) instead
+        // of signing a closing that contradicts itself.
+        try await w.app.test(.router) { client in
+            let stay = try await Self.paidStay(client, w.parking, day: "2026-11-20", plate: "29A-20004")
+            #expect(stay.status == .ok)
+        }
+        _ = try sql("UPDATE document SET rates = '8%=111112+8889' WHERE seq = 4;")
+        await #expect {
+            _ = try await w.closings.close(operatorCode: "HN-PARK-01", through: BusinessDay("2026-11-20")!)
+        } throws: { "\($0)".contains("do not add up to its total 120000 and VAT 8889") }
     }
 
     static func xmlsec(_ file: URL, ca: URL, ids: [String], xpath: String? = nil) throws -> CommandResult {

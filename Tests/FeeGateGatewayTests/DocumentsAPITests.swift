@@ -90,7 +90,17 @@ struct DocumentsAPITests {
 /// the session then shows `paid` with its signed invoice.
 @Suite("QR parking")
 struct QRParkingTests {
-    @Test func qrStopIsPaidByTheBankNotificationAndInvoiced() async throws {
+    struct World {
+        let pki: TestPKI
+        let store: GatewayStore
+        let key: String
+        let services: OperatorServices
+        let app: any ApplicationProtocol
+    }
+
+    /// A parking operator with documents and bank QR; `invoiceOnPayment: false` leaves out the invoice step that
+    /// follows a payment (as a crash between the two would).
+    static func world(invoiceOnPayment: Bool = true) async throws -> World {
         let pki = try TestPKI(taxCode: "0101234567")
         let store = try GatewayStore.inMemory()
         _ = try await store.addOperator(code: "HN-PARK-01", name: "Hapark", taxCode: "0101234567", kind: .parking, mttPrefix: "K7Q2M", invoiceSeries: nil)
@@ -105,8 +115,58 @@ struct QRParkingTests {
                                         payments: PaymentIntentService(store: store, configuration: payments), documents: documents)
         var configuration = GatewayConfiguration(host: "127.0.0.1", port: 0)
         configuration.payments = payments
-        configuration.onIntentPaid = { paid in try? await services.parkingIntentPaid(sessionID: paid.intent.id, price: paid.recognised, rate: paid.intent.vatRate) }
+        if invoiceOnPayment {
+            configuration.onIntentPaid = { paid in try? await services.parkingIntentPaid(sessionID: paid.intent.id, price: paid.recognised, rate: paid.intent.vatRate) }
+        }
         let app = try buildApplication(store: store, configuration: configuration, logger: Logger(label: "test"), operations: services)
+        return World(pki: pki, store: store, key: key, services: services, app: app)
+    }
+
+    /// The bank's SePay notification of `amount` for `reference` (the payer's bank upper-cases and wraps it in its own text).
+    static func pay(_ client: some TestClientProtocol, reference: String, amount: Int, id: Int = 991) async throws -> HTTPResponse.Status {
+        let now = Int64(Date().timeIntervalSince1970)
+        let body = #"{"id":\#(id),"gateway":"Vietcombank","transactionDate":"\#(vietnamTime(now))","accountNumber":"0011001234567","code":null,"content":"MBVCB.99.\#(reference).CT tu 0123","transferType":"in","transferAmount":\#(amount),"accumulated":0,"subAccount":null,"referenceCode":"FT\#(id)","description":"x"}"#
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[.authorization] = "Apikey \(TestKeys.sepayAPIKey)"
+        return try await client.execute(uri: "/v1/notifications/sepay", method: .post, headers: headers, body: ByteBuffer(string: body)) { $0.status }
+    }
+
+    /// A stop whose first attempt created its intent but failed to record (retried minutes later) is recorded on
+    /// retry with the same intent; a payment whose invoice step did not run gets its invoice from the catch-up sweep.
+    @Test func aRetriedQRStopKeepsItsIntentAndAMissedInvoiceIsIssuedLater() async throws {
+        let w = try await Self.world(invoiceOnPayment: false)
+        try await w.app.test(.router) { client in
+            let session = UUID().uuidString.lowercased()
+            _ = try await client.call(.post, "/v1/parking/sessions", key: w.key, body: """
+                {"id":"\(session)","zone":"HK-12-LY-THAI-TO","plate":"29B1-55555","vehicle":"motorbike","started_at":"2026-11-21T08:00:00+07:00","source":"app"}
+                """)
+            // The first attempt's intent, made with its own expiry (an hour from then), before the attempt failed.
+            let plate = try #require(try await client.call(.get, "/v1/parking/sessions/\(session)", key: w.key).json["plate"] as? String)
+            let first = try await PaymentIntentService(store: w.store, configuration: try PaymentsConfiguration.parse(Data(TestKeys.config.utf8), source: "t"))
+                .issueIntent(id: UUID(uuidString: session)!, operatorCode: "HN-PARK-01", amount: Money(5_000), vatRate: .eight, code: .parkingFee,
+                             purpose: "Phi gui xe \(plate)", expiresAt: Int64(Date().timeIntervalSince1970) + 3_600)
+            let stop = try await client.call(.post, "/v1/parking/sessions/\(session)/stop", key: w.key,
+                                             body: #"{"ended_at":"2026-11-21T09:00:00+07:00","payment":{"method":"qr"}}"#)
+            #expect(stop.status == .ok && stop.json["status"] as? String == "awaiting_payment", "\(stop.text)")
+            let intent = try #require((stop.json["payment"] as? [String: Any])?["intent"] as? [String: Any])
+            #expect(intent["reference"] as? String == first.reference && intent["expires_at"] as? String == first.expiresAt)
+
+            let notified = try await Self.pay(client, reference: first.reference, amount: 5_000)
+            #expect(notified == .ok || notified == .created)
+            let unbilled = try await client.call(.get, "/v1/parking/sessions/\(session)", key: w.key)
+            #expect(unbilled.json["status"] as? String == "paid" && (unbilled.json["document"] == nil || unbilled.json["document"] is NSNull), "\(unbilled.text)")
+            #expect(try await w.services.invoicePaidQRStops() == 1)
+            #expect(try await w.services.invoicePaidQRStops() == 0)
+            let billed = try await client.call(.get, "/v1/parking/sessions/\(session)", key: w.key)
+            let document = try #require(billed.json["document"] as? [String: Any])
+            #expect(document["kind"] as? String == "cash_register_invoice" && document["number"] as? Int == 1, "\(billed.text)")
+        }
+        #expect(try await w.store.verify().isIntact)
+    }
+
+    @Test func qrStopIsPaidByTheBankNotificationAndInvoiced() async throws {
+        let w = try await Self.world()
+        let (store, key, app) = (w.store, w.key, w.app)
         try await app.test(.router) { client in
             let session = UUID().uuidString.lowercased()
             // 1 hour of motorbike in the day on a Hoàn Kiếm street: one day turn, 5,000 VND.
@@ -120,12 +180,7 @@ struct QRParkingTests {
             let reference = try #require(intent["reference"] as? String)
             #expect((intent["vietqr"] as? String)?.contains("5404500053") == true || (intent["vietqr"] as? String)?.contains("54045000") == true)
             #expect(stop.json["document"] == nil || stop.json["document"] is NSNull)
-            // The payer's bank upper-cases and wraps the reference in its own text.
-            let now = Int64(Date().timeIntervalSince1970)
-            let body = #"{"id":991,"gateway":"Vietcombank","transactionDate":"\#(vietnamTime(now))","accountNumber":"0011001234567","code":null,"content":"MBVCB.99.\#(reference).CT tu 0123","transferType":"in","transferAmount":5000,"accumulated":0,"subAccount":null,"referenceCode":"FT991","description":"x"}"#
-            var headers: HTTPFields = [.contentType: "application/json"]
-            headers[.authorization] = "Apikey \(TestKeys.sepayAPIKey)"
-            let notified = try await client.execute(uri: "/v1/notifications/sepay", method: .post, headers: headers, body: ByteBuffer(string: body)) { $0.status }
+            let notified = try await Self.pay(client, reference: reference, amount: 5_000)
             #expect(notified == .ok || notified == .created)
             let paid = try await client.call(.get, "/v1/parking/sessions/\(session)", key: key)
             #expect(paid.json["status"] as? String == "paid", "\(paid.text)")

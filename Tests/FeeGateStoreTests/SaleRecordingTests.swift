@@ -92,13 +92,15 @@ struct SaleRecordingTests {
         let (failingPlan, failing) = Self.pass(UUID(), failing: true)
         let (plan, write) = Self.pass(UUID())
         try await store.ensureAccounts(failingPlan.accounts)
-        async let bad: Result<PostedRecord, any Error> = {
-            do { return .success(try await store.postAndRecord(failingPlan.transfers, businessDay: nil, failing)) } catch { return .failure(error) }
-        }()
-        async let good = store.postAndRecord(plan.transfers, businessDay: nil, write)
-        let (badResult, goodResult) = await (bad, try good)
-        guard case .failure(let error) = badResult, error is RenderFailed else { Issue.record("expected the render failure, got \(badResult)"); return }
-        guard case .recorded = goodResult else { Issue.record("the other sale should be recorded, got \(goodResult)"); return }
+        // Both in ONE group transaction (as the writer would batch them): only the failing one is lost.
+        let (badStep, badOutcome) = GatewayStore.recordStep(failing, clock: { 1 })
+        let (goodStep, goodOutcome) = GatewayStore.recordStep(write, clock: { 1 })
+        let results = try LedgerWrites.commit(
+            [Submission(transfers: failingPlan.transfers, businessDay: nil, record: badStep), Submission(transfers: plan.transfers, businessDay: nil, record: goodStep)],
+            writer: store.writer, now: Self.at * 1_000_000_000, cache: SettlementAccountCache())
+        #expect(results[0].isEmpty && results[1].map(\.result) == plan.transfers.map { _ in .ok })
+        guard case .failure(let error) = badOutcome.value, error is RenderFailed else { Issue.record("expected the render failure, got \(String(describing: badOutcome.value))"); return }
+        guard case .success(.recorded) = goodOutcome.value else { Issue.record("the other sale should be recorded, got \(String(describing: goodOutcome.value))"); return }
         for t in failingPlan.transfers { #expect(try await store.transfer(id: t.id) == nil) }
         #expect(try await Self.count(store, "SELECT count(*) FROM document") == 1)
         #expect(try await store.document(id: write.document!.id)?.number == 1)

@@ -190,6 +190,7 @@ struct PaymentProcessor: Sendable {
 /// was killed in between), at start and then periodically.
 struct PaymentRecoveryService: Service {
     let processor: PaymentProcessor
+    let catchUp: @Sendable () async throws -> Int
     let interval: Duration
     let logger: Logger
 
@@ -200,6 +201,12 @@ struct PaymentRecoveryService: Service {
                 if count > 0 { logger.notice("recovered unprocessed payment notifications", metadata: ["feegate.count": "\(count)"]) }
             } catch {
                 logger.error("payment notification recovery failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let count = try await catchUp()
+                if count > 0 { logger.notice("issued invoices missing after paid intents", metadata: ["feegate.count": "\(count)"]) }
+            } catch {
+                logger.error("issuing invoices missing after paid intents failed", metadata: ["error": "\(error)"])
             }
             // Wake at once on graceful shutdown instead of finishing the sleep (it held shutdown up to the full interval).
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

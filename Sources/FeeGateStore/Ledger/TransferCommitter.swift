@@ -29,7 +29,7 @@ final class TransferCommitter: @unchecked Sendable {
         let commitRequests = Recorder(label: "feegate_ledger_commit_requests")
         let commitTimer = Timer(label: "feegate_ledger_commit_duration")
         // A request is never split across transactions: a group holds whole requests, up to `maxTransfers`.
-        queue = DrainQueue(threadName: "fg-ledger-write", maxWeight: maxTransfers, linger: linger, weight: { $0.batch.count }) { jobs in
+        queue = DrainQueue(threadName: "fg-ledger-write", maxWeight: maxTransfers, linger: linger, weight: { $0.batch.count + ($0.record?.weight ?? 0) }) { jobs in
             let count = jobs.reduce(0) { $0 + $1.batch.count }
             let start = ContinuousClock.now
             do {
@@ -73,6 +73,9 @@ struct Submission: Sendable {
 /// sees the first's rows. A throw rolls back the whole transaction (every request of the group fails): only a
 /// failure of `post` itself may do that; a step's own failures are outcomes of its request.
 struct RecordStep: Sendable {
+    /// What the step costs the group beside its transfers, in transfers: signing a document holds the single writer
+    /// for about as long as posting dozens of transfers, so a group of signed sales stays short.
+    var weight = 0
     let run: @Sendable (_ db: Database, _ post: () throws -> [TransferResult]) throws -> Void
 }
 

@@ -199,7 +199,7 @@ extension GatewayStore {
             try await writer.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT d.*, c.late AS closing_late FROM closing_document c JOIN document d ON d.seq = c.document_seq
-                    WHERE c.closing_seq = ? AND d.seq > ? ORDER BY d.seq LIMIT ?
+                    WHERE c.closing_seq = ? AND c.document_seq > ? ORDER BY c.document_seq LIMIT ?
                     """, arguments: [closingSeq, after, Int64(clamping: limit)]).map { (document: try Self.decodeDocument($0), late: ($0["closing_late"] as Int64) == 1) }
             }
         }
