@@ -296,6 +296,8 @@ private final class SheetHandler: TextCollector, XMLParserDelegate, FailureRepor
     let dateStyles: Set<Int>
     let date1904: Bool
     var rows: [TabularRow] = []
+    /// Cells kept so far, against ``maxCells``.
+    var cellCount = 0
     var failure: ReconciliationError?
 
     var rowNumber = 0
@@ -326,6 +328,11 @@ private final class SheetHandler: TextCollector, XMLParserDelegate, FailureRepor
         failure = .malformed(location: "\(source) \(sheet)!\(XLSXStatementParser.columnName(max(column, 0)))\(rowNumber)", reason: reason)
         parser.abortParsing()
     }
+
+    /// The widest row a statement may have (Excel 2003's limit, column IV): bank statements use a dozen or two.
+    static let maxColumns = 256
+    /// The most cells (with the empty ones between) a sheet may hold: 1 M statement lines of 20 columns.
+    static let maxCells = 20_000_000
 
     /// The cell reference `C5` → (column 2, row 5).
     static func reference(_ text: String) -> (column: Int, row: Int)? {
@@ -383,9 +390,18 @@ private final class SheetHandler: TextCollector, XMLParserDelegate, FailureRepor
         case "is": inInline = false
         case "c":
             guard let cell = cell(parser) else { return }
+            // Empty cells left out of the row are filled in up to this one: bound the width (and the whole sheet) so a
+            // small file naming far-right cells cannot make millions of empty ones.
+            guard column < Self.maxColumns else {
+                return fail(parser, "column \(XLSXStatementParser.columnName(column)) is beyond the \(Self.maxColumns) columns a statement may use")
+            }
             while cells.count < column { cells.append(.text("")) }
             cells.append(cell)
         case "row":
+            cellCount += cells.count
+            guard cellCount <= Self.maxCells else {
+                return fail(parser, "the sheet has more than \(Self.maxCells) cells; export the statement as CSV UTF-8 and import that")
+            }
             rows.append(TabularRow(number: rowNumber, cells: cells))
         default: if inInline { endText(element) }
         }

@@ -111,6 +111,20 @@ struct XLSXTests {
         #expect(statement.lines.allSatisfy { $0.bookingDate == day("2026-11-21") })
     }
 
+    /// A small sheet naming a far-right cell (column ZZZ, 18,278) in each row would make millions of empty cells: refused
+    /// with the cell named, before it costs memory.
+    @Test func farRightCellsAreRefusedNotPadded() throws {
+        var zip = try ZIPReader(try Self.fixture("sao-ke.xlsx"))
+        var parts: [(String, [UInt8])] = []
+        for name in zip.entries.keys.sorted() where name != "xl/worksheets/sheet1.xml" { parts.append((name, try zip.read(name))) }
+        var sheet = #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+        for r in 1...1_000 { sheet += #"<row r="\#(r)"><c r="ZZZ\#(r)"><v>1</v></c></row>"# }
+        sheet += "</sheetData></worksheet>"
+        parts.append(("xl/worksheets/sheet1.xml", Array(sheet.utf8)))
+        let message = try Self.error(Data(Self.storedZIP(parts)), source: "wide.xlsx")
+        #expect(message == "wide.xlsx 'Sao kê'!ZZZ1: column ZZZ is beyond the 256 columns a statement may use; nothing was imported", "\(message)")
+    }
+
     /// A ZIP archive of stored (uncompressed) entries.
     static func storedZIP(_ parts: [(String, [UInt8])]) -> [UInt8] {
         func le(_ v: Int, _ n: Int) -> [UInt8] { (0..<n).map { UInt8((v >> (8 * $0)) & 0xFF) } }

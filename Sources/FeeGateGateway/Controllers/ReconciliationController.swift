@@ -16,6 +16,9 @@ struct ReconciliationController {
     var mappings: MappingDirectory = .standard()
     /// The largest statement accepted: a month of a busy collection account as camt.053 is well under this.
     static let maxStatementSize = 256 * 1024 * 1024
+    /// One reconciliation action (import, run, resolve) at a time: each holds a statement or a run's million lines
+    /// in memory and the database writer for its transaction, and two identical resolutions must not race.
+    let gate = SerialGate()
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("reconciliation/statements", use: importStatement)
@@ -63,10 +66,12 @@ struct ReconciliationController {
                 errors: [.init(pointer: "/mapping", detail: "required for \(format.rawValue)")])
         }
         // Parsing a large statement takes seconds of CPU: on NIO's blocking pool, not on a Swift concurrency thread.
-        let statements = try await NIOThreadPool.singleton.runIfActive {
-            try StatementReader.read(data, source: source, format: format, mapping: mapping, account: account, sheet: sheet)
+        let results = try await gate.run { [store] in
+            let statements = try await NIOThreadPool.singleton.runIfActive {
+                try StatementReader.read(data, source: source, format: format, mapping: mapping, account: account, sheet: sheet)
+            }
+            return try await store.importStatements(statements, source: source, importedBy: Self.user(principal))
         }
-        let results = try await store.importStatements(statements, source: source, importedBy: Self.user(principal))
         let imported = ReconciliationDTO.Imported(format: format, source: source, results: results)
         return try Self.json(imported, status: imported.result == "imported" ? .created : .ok, context: context)
     }
@@ -78,8 +83,9 @@ struct ReconciliationController {
         let principal = try context.require(.admin, .finance)
         let body = try await StrictJSON.decode(ReconciliationDTO.RunRequest.self, from: request, context: context)
         let (rules, rulesText) = try RuleSet.resolve(path: nil)
-        let report = try await store.runReconciliation(
-            from: body.from, to: body.to, rules: rules, rulesText: rulesText, dryRun: body.dryRun, runBy: Self.user(principal))
+        let report = try await gate.run { [store] in
+            try await store.runReconciliation(from: body.from, to: body.to, rules: rules, rulesText: rulesText, dryRun: body.dryRun, runBy: Self.user(principal))
+        }
         return try Self.json(ReconciliationDTO.Report(report: report), status: body.dryRun ? .ok : .created, context: context)
     }
 
@@ -122,7 +128,9 @@ struct ReconciliationController {
         let principal = try context.require(.admin, .finance)
         let line = try context.parameters.require("line")
         let body = try await StrictJSON.decode(ReconciliationDTO.ResolutionRequest.self, from: request, context: context)
-        let outcome = try await store.resolveReconciliation(line: line, action: body.action, note: body.note, account: body.account, user: Self.user(principal))
+        let outcome = try await gate.run { [store] in
+            try await store.resolveReconciliation(line: line, action: body.action, note: body.note, account: body.account, user: Self.user(principal))
+        }
         var response = try Self.json(ReconciliationDTO.Resolution(outcome), status: outcome.replayed ? .ok : .created, context: context)
         if outcome.replayed, let name = HTTPField.Name("Idempotent-Replayed") { response.headers[name] = "true" }
         return response
