@@ -160,51 +160,50 @@ public struct DocumentIssuer: Sendable {
         let time = VietnamTime(unixSeconds: sale.at)
         let now = self.now
         let source = sale.source
+        // The document once the store gives its number (and MTT counter), and its MTT code if it takes one.
+        let template: String, series: String
+        let build: @Sendable (_ number: Int64, _ counter: Int64?) throws -> (EInvoiceDocument, MTTCode?)
         do {
             if kind == .feeReceipt {
-                let series = try ReceiptSeries(year: time.year, letters: profile.receiptLetters)
-                let template = ReceiptTemplate.allCases[0]
-                return DocumentDraft(
-                    id: id, operatorCode: sale.operatorCode, kind: kind.rawValue, template: template.rawValue, series: series.text, year: time.year,
-                    source: sale.source, issuedAt: sale.at, usesAuthorityCounter: false
-                ) { number, _ in
-                    do {
-                        let document = try EInvoiceDocument.feeReceipt(
-                            template: template, series: series, number: try DocumentNumber(Int(number)), issuedAt: time, collector: profile.seller,
-                            payer: .anonymous(.consumer), items: [try .init(name: sale.lineName, amount: sale.price)])
-                        let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
-                        return RenderedDocument(xml: xml, authorityCode: nil, total: document.totals.payable.vnd, vat: 0,
-                                                rates: RateSummary.storageText(document.summaries))
-                    } catch { throw Self.failure(error, source: source) }
+                let receiptSeries = try ReceiptSeries(year: time.year, letters: profile.receiptLetters)
+                let receiptTemplate = ReceiptTemplate.allCases[0]
+                (template, series) = (receiptTemplate.rawValue, receiptSeries.text)
+                build = { number, _ in
+                    (try EInvoiceDocument.feeReceipt(
+                        template: receiptTemplate, series: receiptSeries, number: try DocumentNumber(Int(number)), issuedAt: time, collector: profile.seller,
+                        payer: .anonymous(.consumer), items: [try .init(name: sale.lineName, amount: sale.price)]), nil)
                 }
-            }
-            let series = try InvoiceSeries.cashRegister(year: time.year, suffix: profile.seriesSuffix)
-            let template: TemplateSymbol = kind == .cashRegisterInvoice ? profile.invoiceTemplate : .other
-            let line = try InvoiceLineInput(name: sale.lineName, unit: "lượt", quantity: 1, unitPrice: sale.price, vatRate: sale.rate)
-            return DocumentDraft(
-                id: id, operatorCode: sale.operatorCode, kind: kind.rawValue, template: template.description, series: series.text, year: time.year,
-                source: sale.source, issuedAt: sale.at, usesAuthorityCounter: true
-            ) { number, counter in
-                do {
-                    let code = try MTTCode(template: template, year: time.year, prefix: profile.mttPrefix, counter: counter ?? 0)
-                    let document: EInvoiceDocument
+            } else {
+                let invoiceSeries = try InvoiceSeries.cashRegister(year: time.year, suffix: profile.seriesSuffix)
+                let symbol: TemplateSymbol = kind == .cashRegisterInvoice ? profile.invoiceTemplate : .other
+                let line = try InvoiceLineInput(name: sale.lineName, unit: "lượt", quantity: 1, unitPrice: sale.price, vatRate: sale.rate)
+                (template, series) = (symbol.description, invoiceSeries.text)
+                build = { number, counter in
+                    let code = try MTTCode(template: symbol, year: time.year, prefix: profile.mttPrefix, counter: counter ?? 0)
                     if kind == .cashRegisterInvoice {
-                        document = try EInvoiceDocument.cashRegisterInvoice(
-                            template: template, series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time,
+                        return (try EInvoiceDocument.cashRegisterInvoice(
+                            template: symbol, series: invoiceSeries, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time,
                             seller: profile.seller, buyer: sale.buyer, lines: [line], priceBasis: .inclusive, paymentMethod: sale.paymentMethod,
-                            replacing: sale.replacing)
-                    } else {
-                        document = try EInvoiceDocument.eTicket(
-                            series: series, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time, seller: profile.seller,
-                            buyer: sale.buyer, lines: [line], zeroFareFunder: sale.funder.map(Self.funderName), replacing: sale.replacing)
+                            replacing: sale.replacing), code)
                     }
-                    let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
-                    return RenderedDocument(xml: xml, authorityCode: code.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd,
-                                            rates: RateSummary.storageText(document.summaries))
-                } catch { throw Self.failure(error, source: source) }
+                    return (try EInvoiceDocument.eTicket(
+                        series: invoiceSeries, number: try DocumentNumber(Int(number)), authorityCode: code, issuedAt: time, seller: profile.seller,
+                        buyer: sale.buyer, lines: [line], zeroFareFunder: sale.funder.map(Self.funderName), replacing: sale.replacing), code)
+                }
             }
         } catch {
             throw Self.failure(error, source: source)
+        }
+        return DocumentDraft(
+            id: id, operatorCode: sale.operatorCode, kind: kind.rawValue, template: template, series: series, year: time.year, source: source,
+            issuedAt: sale.at, usesAuthorityCounter: kind != .feeReceipt
+        ) { number, counter in
+            do {
+                let (document, code) = try build(number, counter)
+                let xml = try profile.signer.sign(document, signingTime: VietnamTime(unixSeconds: now()))
+                return RenderedDocument(xml: xml, authorityCode: code?.description, total: document.totals.payable.vnd, vat: document.totals.vat.vnd,
+                                        rates: RateSummary.storageText(document.summaries))
+            } catch { throw Self.failure(error, source: source) }
         }
     }
 
