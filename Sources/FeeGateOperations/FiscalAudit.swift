@@ -107,13 +107,17 @@ public struct FiscalAudit: Sendable {
             after = last.seq
             let chunk = (page.count + lanes - 1) / lanes
             let checked = try await withThrowingTaskGroup(of: (Int, [DocumentCheck]).self) { group in
-                for (lane, start) in stride(from: 0, to: page.count, by: chunk).enumerated() {
-                    let slice = Array(page[start..<min(start + chunk, page.count)])
-                    group.addTask { (lane, try await slice.asyncMap { try await self.check($0) }) }
+                for start in stride(from: 0, to: page.count, by: chunk) {
+                    let slice = page[start..<min(start + chunk, page.count)]
+                    group.addTask {
+                        var checks: [DocumentCheck] = []
+                        for d in slice { checks.append(try await self.check(d)) }
+                        return (start, checks)
+                    }
                 }
-                var byLane: [Int: [DocumentCheck]] = [:]
-                for try await (lane, checks) in group { byLane[lane] = checks }
-                return byLane.keys.sorted().flatMap { byLane[$0]! }
+                var byStart: [(Int, [DocumentCheck])] = []
+                for try await lane in group { byStart.append(lane) }
+                return byStart.sorted { $0.0 < $1.0 }.flatMap(\.1)
             }
             for c in checked {
                 report.documents += 1
@@ -189,15 +193,5 @@ public struct FiscalAudit: Sendable {
             problems.append("\(here): \(error)")
         }
         return problems
-    }
-}
-
-extension Array where Element: Sendable {
-    /// The elements mapped in order, one `await` at a time.
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var out: [T] = []
-        out.reserveCapacity(count)
-        for element in self { out.append(try await transform(element)) }
-        return out
     }
 }
