@@ -33,12 +33,12 @@ struct TapPostingTests {
 
         /// Posts the fare and records the tap through the store, as the tap flow does.
         func post(to store: GatewayStore) async throws -> PostedRecord {
-            try await store.postTap(plan.transfers, businessDay: plan.businessDay, tap: tap, requestHash: hash, answer: answer)
+            try await store.postAndRecord(plan.transfers, businessDay: plan.businessDay, GatewayStore.tapWrite(tap: tap, requestHash: hash, answer: answer))
         }
 
         /// The record step the store would queue with the fare.
         func step() -> (RecordStep, StepOutcome<PostedRecord>) {
-            GatewayStore.tapRecordStep(tap: tap, requestHash: hash, clock: { 1 }, answer: answer)
+            GatewayStore.recordStep(GatewayStore.tapWrite(tap: tap, requestHash: hash, answer: answer), clock: { 1 })
         }
     }
 

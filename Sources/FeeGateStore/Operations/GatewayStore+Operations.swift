@@ -137,27 +137,9 @@ extension GatewayStore {
 
     // MARK: - Transit
 
-    /// Posts a priced tap's transfers and records the tap, its ticket number (next of its operator and year) and
-    /// the request's stored answer, all in one transaction of the ledger's group commit (``postAndRecord(_:businessDay:_:)``).
-    ///
-    /// `answer` makes the stored answer (id `tap.id`, `requestHash`) once the ticket number is known; it runs
+    /// What a tap records with its fare (through ``postAndRecord(_:businessDay:_:)``): the ride, its ticket number (next of
+    /// its operator and year) and the stored answer, which `answer` makes once the ticket number is known; it runs
     /// inside the single writer's transaction, so keep it cheap.
-    public func postTap(
-        _ transfers: [TransferRequest], businessDay: BusinessDay?, tap: TransitTap, requestHash: [UInt8],
-        answer operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
-    ) async throws -> PostedRecord {
-        try await postAndRecord(transfers, businessDay: businessDay, Self.tapWrite(tap: tap, requestHash: requestHash, answer: operation))
-    }
-
-    /// The step that records a tap in its fare's transaction, and where it leaves its outcome.
-    static func tapRecordStep(
-        tap: TransitTap, requestHash: [UInt8], clock: @escaping @Sendable () -> Int64,
-        answer operation: @escaping @Sendable (TransitTap, Int64) -> OperationRecord
-    ) -> (RecordStep, StepOutcome<PostedRecord>) {
-        recordStep(tapWrite(tap: tap, requestHash: requestHash, answer: operation), clock: clock)
-    }
-
-    /// What a tap records with its fare: the ride, its ticket number (next of its operator and year) and the stored answer.
     public static func tapWrite(tap: TransitTap, requestHash: [UInt8], answer: @escaping @Sendable (TransitTap, Int64) -> OperationRecord) -> OperationWrite {
         OperationWrite(id: tap.id, requestHash: requestHash, counter: "ticket:\(tap.operatorCode):\(tap.serviceDay.prefix(4))") { _, number in
             let ticket = number ?? 0
